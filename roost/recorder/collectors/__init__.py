@@ -1,0 +1,1 @@
+"""One module per AWS resource type; each registers its collector in COLLECTORS on import."""

@@ -1,0 +1,435 @@
+"""The recorder: collect, compare with each resource's last item, write only what changed.
+
+A pass over a source (account, region) collects every type its recorder covers. For each resource
+the collected state's content hash is compared with the hash stored in the `resources` table, so an
+unchanged account costs reads only. Changed resources get a new item (ResourceDiscovered, OK,
+ResourceNotRecorded) with its diff; resources that vanished from a complete listing get a
+ResourceDeleted item. Items are written in batches, each batch one transaction together with the
+current-state rows it moves, so a kill at any moment leaves whole batches or nothing.
+
+A pass is itself recorded (recording_passes); each type, once collected, is marked with the pass id.
+A pass that was interrupted is resumed: only the types it had not finished are collected again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from roost.clock import Clock, SystemClock, to_millis
+from roost.cloud import CloudConnector
+from roost.errors import CloudError, CloudUnreachableError
+from roost.model import (
+    GLOBAL_REGION,
+    AccountRegion,
+    CollectionError,
+    ConfigurationItem,
+    ConfigurationRecorder,
+    DiscoveredResource,
+    ItemStatus,
+    RecorderLastStatus,
+    RecordingFrequency,
+    ResourceKey,
+    ResourceState,
+)
+from roost.recorder.collector import CollectContext, Collector, ResourceFailure, load_collectors
+from roost.recorder.diff import diff_states
+from roost.recorder.recording_group import frequency_for, recorded_types
+from roost.registry import Registry
+from roost.store import NewItem, Store
+
+log = logging.getLogger(__name__)
+
+ItemListener = Callable[[Sequence[ConfigurationItem]], None]
+"""Called with each batch of items right after it is committed (the rule engine subscribes here)."""
+
+ProgressCallback = Callable[[str, int], None]
+"""Called as (resource_type, resources seen so far) while a type is collected."""
+
+
+@dataclass
+class TypeResult:
+    resource_type: str
+    seen: int = 0
+    items_written: int = 0
+    errors: list[CollectionError] = field(default_factory=list)
+    failed: bool = False
+    """True when the type could not be listed at all (nothing of it was marked deleted)."""
+
+
+@dataclass
+class PassResult:
+    source: AccountRegion
+    pass_id: int | None
+    types: list[TypeResult] = field(default_factory=list)
+    resumed: bool = False
+    aborted: CloudError | None = None
+    """Set when the source could not be reached at all; the pass is resumed next time."""
+
+    @property
+    def items_written(self) -> int:
+        return sum(t.items_written for t in self.types)
+
+    @property
+    def errors(self) -> list[CollectionError]:
+        return [e for t in self.types for e in t.errors]
+
+
+def _identity_only(state: ResourceState) -> ResourceState:
+    """What AWS keeps of a resource whose type is not recorded: who it is, not what it is."""
+    return ResourceState(
+        resource_type=state.resource_type,
+        resource_id=state.resource_id,
+        resource_name=state.resource_name,
+        arn=state.arn,
+        availability_zone=state.availability_zone,
+        resource_creation_time=state.resource_creation_time,
+    )
+
+
+class Recorder:
+    def __init__(
+        self,
+        store: Store,
+        connector: CloudConnector,
+        *,
+        clock: Clock | None = None,
+        collectors: Registry[type[Collector]] | None = None,
+        batch_size: int = 500,
+    ) -> None:
+        self.store = store
+        self.connector = connector
+        self.clock: Clock = clock or SystemClock()
+        self.collectors = collectors if collectors is not None else load_collectors()
+        self.batch_size = batch_size
+        self.listeners: list[ItemListener] = []
+        self._locks: dict[AccountRegion, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # --- planning --------------------------------------------------------------------------
+
+    def plan(self, recorder: ConfigurationRecorder) -> dict[str, bool]:
+        """Every type collected in the recorder's source, and whether it is recorded (or only discovered).
+
+        Global types are collected only in the account's global region, once per account.
+        """
+        account = self.connector.account(recorder.account_id)
+        collectable = [
+            name
+            for name, collector in self.collectors.items()
+            if not collector.global_resource or recorder.region == account.global_region
+        ]
+        recorded = recorded_types(recorder.recording_group, collectable)
+        return {name: name in recorded for name in collectable}
+
+    def _lock(self, source: AccountRegion) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(source, threading.Lock())
+
+    def context(self, source: AccountRegion) -> CollectContext:
+        def factory(service: str) -> object:
+            return self.connector.client(source.account_id, source.region, service)
+
+        return CollectContext(source=source, client_factory=factory)
+
+    # --- passes ----------------------------------------------------------------------------
+
+    def record_pass(
+        self,
+        source: AccountRegion,
+        *,
+        resource_types: Iterable[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> PassResult:
+        """Collect every planned type of the source (or just `resource_types`), resuming a cut pass."""
+        recorder = self.store.recorders.get(source)
+        if recorder is None:
+            raise CloudError("NoAvailableConfigurationRecorder", f"no configuration recorder in {source}")
+        plan = self.plan(recorder)
+        wanted = list(plan) if resource_types is None else [t for t in resource_types if t in plan]
+        with self._lock(source):
+            last = self.store.recorders.last_pass(source)
+            result: PassResult
+            if last is not None and last.finished_time is None and resource_types is None:
+                done = {t for t, (_, pass_id) in self.store.recorders.collections(source).items() if pass_id == last.id}
+                todo = [t for t in last.resource_types if t in plan and t not in done]
+                result = PassResult(source, last.id, resumed=True)
+            else:
+                pass_id = self.store.recorders.start_pass(source, wanted, now=self.clock.now())
+                todo = wanted
+                result = PassResult(source, pass_id)
+            for resource_type in todo:
+                try:
+                    type_result = self._record_type(
+                        recorder,
+                        resource_type,
+                        recorded=plan[resource_type],
+                        pass_id=result.pass_id,
+                        progress=progress,
+                    )
+                except CloudUnreachableError as error:
+                    result.aborted = error
+                    break
+                result.types.append(type_result)
+            self._finish(recorder, result)
+        return result
+
+    def _finish(self, recorder: ConfigurationRecorder, result: PassResult) -> None:
+        now = self.clock.now()
+        recorders = self.store.recorders
+        if result.aborted is not None:
+            recorders.set_last_status(
+                recorder.source,
+                recorder.name,
+                RecorderLastStatus.FAILURE,
+                now=now,
+                error_code=result.aborted.code,
+                error_message=result.aborted.message,
+            )
+            return
+        assert result.pass_id is not None
+        errors = result.errors
+        recorders.finish_pass(result.pass_id, now=now, items_written=result.items_written, error_count=len(errors))
+        if errors:
+            first = errors[0]
+            where = first.resource_type + (f" {first.resource_id}" if first.resource_id else "")
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            recorders.set_last_status(
+                recorder.source,
+                recorder.name,
+                RecorderLastStatus.FAILURE,
+                now=now,
+                error_code=first.error_code,
+                error_message=f"{where}: {first.error_message}{more}",
+            )
+        else:
+            recorders.set_last_status(recorder.source, recorder.name, RecorderLastStatus.SUCCESS, now=now)
+
+    def record_type(
+        self, source: AccountRegion, resource_type: str, *, progress: ProgressCallback | None = None
+    ) -> TypeResult:
+        """Collect one type of a source now, outside any pass."""
+        recorder = self.store.recorders.get(source)
+        if recorder is None:
+            raise CloudError("NoAvailableConfigurationRecorder", f"no configuration recorder in {source}")
+        plan = self.plan(recorder)
+        if resource_type not in plan:
+            raise CloudError("ResourceTypeNotCollected", f"{resource_type} is not collected in {source}")
+        with self._lock(source):
+            return self._record_type(recorder, resource_type, recorded=plan[resource_type], pass_id=None, progress=progress)
+
+    def _record_type(
+        self,
+        recorder: ConfigurationRecorder,
+        resource_type: str,
+        *,
+        recorded: bool,
+        pass_id: int | None,
+        progress: ProgressCallback | None,
+    ) -> TypeResult:
+        source = recorder.source
+        collector = self.collectors.get(resource_type)()
+        frequency = frequency_for(recorder.recording_mode, resource_type)
+        result = TypeResult(resource_type)
+        current = self.store.items.current_states(source, resource_type)
+        seen: set[str] = set()
+        pending: list[ResourceState] = []
+        try:
+            for found in collector.collect(self.context(source)):
+                result.seen += 1
+                seen.add(found.resource_id)
+                if isinstance(found, ResourceFailure):
+                    result.errors.append(self._error(resource_type, found.resource_id, found.error))
+                else:
+                    state = found if recorded else _identity_only(found)
+                    if self._changed(current.get(state.resource_id), state, recorded=recorded):
+                        pending.append(state)
+                        if len(pending) >= self.batch_size:
+                            result.items_written += self._write(collector, source, current, pending, frequency, recorded=recorded)
+                            pending = []
+                if progress is not None:
+                    progress(resource_type, result.seen)
+        except CloudUnreachableError:
+            if pending:
+                result.items_written += self._write(collector, source, current, pending, frequency, recorded=recorded)
+            raise
+        except CloudError as error:
+            result.failed = True
+            result.errors.append(self._error(resource_type, None, error))
+        if pending:
+            result.items_written += self._write(collector, source, current, pending, frequency, recorded=recorded)
+        if not result.failed:
+            gone = [r for r in current.values() if r.resource_id not in seen and not r.is_deleted]
+            result.items_written += self._write_deletions(collector, source, gone)
+            self.store.recorders.mark_collected(source, resource_type, now=self.clock.now(), pass_id=pass_id)
+        self.store.recorders.replace_errors(source, resource_type, result.errors)
+        return result
+
+    # --- one resource ----------------------------------------------------------------------
+
+    def record_resource(self, source: AccountRegion, key: ResourceKey) -> ConfigurationItem | None:
+        """Collect one resource now (remediation and change events use this).
+
+        Returns the item written, or None when nothing changed. Raises CloudError when the
+        resource could not be read.
+        """
+        recorder = self.store.recorders.get(source)
+        if recorder is None:
+            raise CloudError("NoAvailableConfigurationRecorder", f"no configuration recorder in {source}")
+        plan = self.plan(recorder)
+        if key.resource_type not in plan:
+            raise CloudError("ResourceTypeNotCollected", f"{key.resource_type} is not collected in {source}")
+        collector = self.collectors.get(key.resource_type)()
+        frequency = frequency_for(recorder.recording_mode, key.resource_type)
+        with self._lock(source):
+            found = collector.collect_one(self.context(source), key.resource_id)
+            if isinstance(found, ResourceFailure):
+                raise found.error
+            previous = self.store.items.current_state(source, key)
+            current = {key.resource_id: previous} if previous is not None else {}
+            before = self.store.items.latest_item(source, key) if previous is not None else None
+            if found is None:
+                if previous is None or previous.is_deleted:
+                    return None
+                self._write_deletions(collector, source, [previous])
+            else:
+                state = found if plan[key.resource_type] else _identity_only(found)
+                if not self._changed(previous, state, recorded=plan[key.resource_type]):
+                    return None
+                self._write(collector, source, current, [state], frequency, recorded=plan[key.resource_type])
+            after = self.store.items.latest_item(source, key)
+            return after if after != before else None
+
+    # --- writing ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _changed(previous: DiscoveredResource | None, state: ResourceState, *, recorded: bool) -> bool:
+        if previous is None or previous.is_deleted:
+            return True
+        was_recorded = previous.status is not ItemStatus.RESOURCE_NOT_RECORDED
+        return was_recorded != recorded or previous.content_hash != state.content_hash()
+
+    def _next_state_id(self, previous: DiscoveredResource | None, now: datetime) -> int:
+        # AWS's modern state ids are the capture time in epoch milliseconds; roost keeps that form
+        # and adds the guarantee that ids only grow per resource, even if the clock steps back.
+        capture = to_millis(now)
+        return capture if previous is None else max(capture, previous.configuration_state_id + 1)
+
+    def _write(
+        self,
+        collector: Collector,
+        source: AccountRegion,
+        current: dict[str, DiscoveredResource],
+        states: Sequence[ResourceState],
+        frequency: RecordingFrequency,
+        *,
+        recorded: bool,
+    ) -> int:
+        now = self.clock.now()
+        known = [s.key for s in states if s.resource_id in current and not current[s.resource_id].is_deleted]
+        previous_items = self.store.items.latest_items(source, known) if known else {}
+        batch: list[NewItem] = []
+        for state in states:
+            previous = current.get(state.resource_id)
+            before = previous_items.get(state.key)
+            if previous is None or previous.is_deleted:
+                status = ItemStatus.RESOURCE_DISCOVERED if recorded else ItemStatus.RESOURCE_NOT_RECORDED
+            else:
+                status = ItemStatus.OK if recorded else ItemStatus.RESOURCE_NOT_RECORDED
+            item = ConfigurationItem(
+                account_id=source.account_id,
+                region=source.region,
+                resource_type=state.resource_type,
+                resource_id=state.resource_id,
+                capture_time=now,
+                status=status,
+                configuration_state_id=self._next_state_id(previous, now),
+                aws_region=GLOBAL_REGION if collector.global_resource else source.region,
+                resource_name=state.resource_name,
+                arn=state.arn,
+                availability_zone=state.availability_zone,
+                resource_creation_time=state.resource_creation_time,
+                tags=dict(state.tags),
+                relationships=state.relationships,
+                configuration=state.configuration,
+                supplementary_configuration=dict(state.supplementary_configuration),
+                recording_frequency=frequency,
+                delivery_time=now if frequency is RecordingFrequency.DAILY else None,
+                diff=diff_states(before.state() if before is not None else None, state),
+            )
+            batch.append(NewItem(item, state.content_hash()))
+        return self._commit(source, current, batch)
+
+    def _write_deletions(self, collector: Collector, source: AccountRegion, gone: Sequence[DiscoveredResource]) -> int:
+        if not gone:
+            return 0
+        now = self.clock.now()
+        before = self.store.items.latest_items(source, [r.key for r in gone])
+        batch: list[NewItem] = []
+        for resource in gone:
+            last = before.get(resource.key)
+            status = (
+                ItemStatus.RESOURCE_DELETED_NOT_RECORDED
+                if resource.status is ItemStatus.RESOURCE_NOT_RECORDED
+                else ItemStatus.RESOURCE_DELETED
+            )
+            # A deletion item keeps the resource's identity and drops its configuration, as AWS's does.
+            item = ConfigurationItem(
+                account_id=source.account_id,
+                region=source.region,
+                resource_type=resource.resource_type,
+                resource_id=resource.resource_id,
+                capture_time=now,
+                status=status,
+                configuration_state_id=self._next_state_id(resource, now),
+                aws_region=GLOBAL_REGION if collector.global_resource else source.region,
+                resource_name=resource.resource_name,
+                arn=last.arn if last else None,
+                availability_zone=last.availability_zone if last else "Not Applicable",
+                resource_creation_time=last.resource_creation_time if last else None,
+                diff=diff_states(last.state() if last else None, None),
+            )
+            batch.append(NewItem(item, resource.content_hash))
+        current = {r.resource_id: r for r in gone}
+        return self._commit(source, current, batch)
+
+    def _commit(self, source: AccountRegion, current: dict[str, DiscoveredResource], batch: list[NewItem]) -> int:
+        if not batch:
+            return 0
+        self.store.items.append(batch)
+        for new in batch:
+            item = new.item
+            current[item.resource_id] = DiscoveredResource(
+                account_id=item.account_id,
+                region=item.region,
+                resource_type=item.resource_type,
+                resource_id=item.resource_id,
+                resource_name=item.resource_name,
+                status=item.status,
+                configuration_state_id=item.configuration_state_id,
+                content_hash=new.content_hash,
+                last_capture_time=item.capture_time,
+                deletion_time=item.capture_time if item.status.is_deletion else None,
+            )
+        items = [n.item for n in batch]
+        for listener in list(self.listeners):
+            try:
+                listener(items)
+            except Exception:  # a failing subscriber must not stop recording; the items are stored
+                log.exception("item listener %r failed", listener)
+        return len(batch)
+
+    def _error(self, resource_type: str, resource_id: str | None, error: CloudError) -> CollectionError:
+        return CollectionError(
+            resource_type=resource_type,
+            resource_id=resource_id,
+            error_code=error.code,
+            error_message=error.message,
+            time=self.clock.now(),
+        )
+
+
+__all__ = ["ItemListener", "PassResult", "Recorder", "TypeResult"]

@@ -1,0 +1,47 @@
+"""The store: every SQL statement roost runs. SQLite (default) and PostgreSQL through one interface.
+
+    store = Store.open("sqlite:///roost.db")      # or "postgresql://user@host/db"
+    store.items       configuration items and the current state of each resource
+    store.recorders   configuration recorders, their status, passes and collection errors
+    store.channels    delivery channels, their status and delivery cursors
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from roost.store.channels import ChannelStore
+from roost.store.engine import create_engine
+from roost.store.items import ItemStore, NewItem
+from roost.store.migrations import migrate
+from roost.store.recorders import RecorderStore, RecordingPass
+
+__all__ = ["ChannelStore", "ItemStore", "NewItem", "RecorderStore", "RecordingPass", "Store"]
+
+
+class Store:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.items = ItemStore(engine)
+        self.recorders = RecorderStore(engine)
+        self.channels = ChannelStore(engine)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (creating if needed) the database at `url` and bring its schema up to date."""
+        engine = create_engine(url)
+        try:
+            migrate(engine)
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            from roost.errors import StoreError
+
+            raise StoreError(f"cannot open the store at {url}: {exc.orig}") from None
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()

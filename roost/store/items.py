@@ -1,0 +1,238 @@
+"""Configuration items (append-only history) and the current state of every resource."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from roost.clock import to_millis
+from roost.model import AccountRegion, ConfigurationItem, DiscoveredResource, ItemStatus, ResourceKey
+from roost.store import schema
+from roost.store.codec import discovered_from_row, item_from_row, item_to_row
+from roost.store.engine import WRITE_OPTION
+from roost.store.upsert import upsert
+
+items_t = schema.configuration_items
+resources_t = schema.resources
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item to append, with the content hash of the state it records (see ResourceState)."""
+
+    item: ConfigurationItem
+    content_hash: str
+
+
+class ItemStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def append(self, new_items: Sequence[NewItem]) -> None:
+        """Append items and move each resource's current state to them, in one transaction.
+
+        Either every item of the batch is stored, with the current state that points at it, or
+        none is: a crash in the middle leaves the store as it was before the batch.
+        """
+        if not new_items:
+            return
+        rows = [item_to_row(n.item, n.content_hash) for n in new_items]
+        current = [
+            {
+                "account_id": n.item.account_id,
+                "region": n.item.region,
+                "resource_type": n.item.resource_type,
+                "resource_id": n.item.resource_id,
+                "resource_name": n.item.resource_name,
+                "status": n.item.status.value,
+                "configuration_state_id": n.item.configuration_state_id,
+                "content_hash": n.content_hash,
+                "last_capture_time": to_millis(n.item.capture_time),
+                "deletion_time": to_millis(n.item.capture_time) if n.item.status.is_deletion else None,
+            }
+            for n in new_items
+        ]
+        with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+            conn.execute(items_t.insert(), rows)
+            upsert(conn, resources_t, current, keys=("account_id", "region", "resource_type", "resource_id"))
+
+    # --- current state ---------------------------------------------------------------------
+
+    def current_states(self, source: AccountRegion, resource_type: str) -> dict[str, DiscoveredResource]:
+        """Every resource of a type ever recorded in a source (deleted ones included), by id."""
+        query = resources_t.select().where(
+            resources_t.c.account_id == source.account_id,
+            resources_t.c.region == source.region,
+            resources_t.c.resource_type == resource_type,
+        )
+        with self._engine.connect() as conn:
+            return {row.resource_id: discovered_from_row(row._mapping) for row in conn.execute(query)}
+
+    def current_state(self, source: AccountRegion, key: ResourceKey) -> DiscoveredResource | None:
+        query = resources_t.select().where(*self._key_filter(resources_t, source, key))
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return discovered_from_row(row._mapping) if row else None
+
+    def latest_item(self, source: AccountRegion, key: ResourceKey) -> ConfigurationItem | None:
+        query = (
+            items_t.select()
+            .where(*self._key_filter(items_t, source, key))
+            .order_by(items_t.c.configuration_state_id.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return item_from_row(row._mapping) if row else None
+
+    def latest_items(self, source: AccountRegion, keys: Iterable[ResourceKey]) -> dict[ResourceKey, ConfigurationItem]:
+        """The newest item of each of many resources, in one round trip per type."""
+        by_type: dict[str, list[str]] = {}
+        for key in keys:
+            by_type.setdefault(key.resource_type, []).append(key.resource_id)
+        found: dict[ResourceKey, ConfigurationItem] = {}
+        with self._engine.connect() as conn:
+            for resource_type, ids in by_type.items():
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    query = items_t.select().join(
+                        resources_t,
+                        sa.and_(
+                            resources_t.c.account_id == items_t.c.account_id,
+                            resources_t.c.region == items_t.c.region,
+                            resources_t.c.resource_type == items_t.c.resource_type,
+                            resources_t.c.resource_id == items_t.c.resource_id,
+                            resources_t.c.configuration_state_id == items_t.c.configuration_state_id,
+                        ),
+                    ).where(
+                        items_t.c.account_id == source.account_id,
+                        items_t.c.region == source.region,
+                        items_t.c.resource_type == resource_type,
+                        items_t.c.resource_id.in_(chunk),
+                    )
+                    for row in conn.execute(query):
+                        item = item_from_row(row._mapping)
+                        found[item.key] = item
+        return found
+
+    def discovered(
+        self,
+        source: AccountRegion,
+        resource_type: str | None = None,
+        *,
+        include_deleted: bool = False,
+        resource_ids: Sequence[str] | None = None,
+        resource_name: str | None = None,
+        after_resource_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[DiscoveredResource]:
+        """Resources of a source in resource-id order (ListDiscoveredResources' view)."""
+        query = resources_t.select().where(
+            resources_t.c.account_id == source.account_id, resources_t.c.region == source.region
+        )
+        if resource_type is not None:
+            query = query.where(resources_t.c.resource_type == resource_type)
+        if not include_deleted:
+            query = query.where(resources_t.c.deletion_time.is_(None))
+        if resource_ids is not None:
+            query = query.where(resources_t.c.resource_id.in_(list(resource_ids)))
+        if resource_name is not None:
+            query = query.where(resources_t.c.resource_name == resource_name)
+        if after_resource_id is not None:
+            query = query.where(resources_t.c.resource_id > after_resource_id)
+        query = query.order_by(resources_t.c.resource_type, resources_t.c.resource_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as conn:
+            return [discovered_from_row(row._mapping) for row in conn.execute(query)]
+
+    def resource_counts(self, source: AccountRegion) -> dict[str, int]:
+        """Non-deleted resources per type."""
+        query = (
+            sa.select(resources_t.c.resource_type, sa.func.count())
+            .where(
+                resources_t.c.account_id == source.account_id,
+                resources_t.c.region == source.region,
+                resources_t.c.deletion_time.is_(None),
+            )
+            .group_by(resources_t.c.resource_type)
+        )
+        with self._engine.connect() as conn:
+            return {str(t): int(n) for t, n in conn.execute(query)}
+
+    # --- history ---------------------------------------------------------------------------
+
+    def history(
+        self,
+        source: AccountRegion,
+        key: ResourceKey,
+        *,
+        earlier_time_ms: int | None = None,
+        later_time_ms: int | None = None,
+        chronological: bool = False,
+        after_state_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[ConfigurationItem]:
+        """A resource's items between two capture times, newest first unless `chronological`.
+
+        `after_state_id` continues a page: items after that one in the chosen order.
+        """
+        query = items_t.select().where(*self._key_filter(items_t, source, key))
+        if earlier_time_ms is not None:
+            query = query.where(items_t.c.capture_time >= earlier_time_ms)
+        if later_time_ms is not None:
+            query = query.where(items_t.c.capture_time <= later_time_ms)
+        state = items_t.c.configuration_state_id
+        if after_state_id is not None:
+            query = query.where(state > after_state_id if chronological else state < after_state_id)
+        query = query.order_by(state.asc() if chronological else state.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as conn:
+            return [item_from_row(row._mapping) for row in conn.execute(query)]
+
+    def item(self, source: AccountRegion, key: ResourceKey, configuration_state_id: int) -> ConfigurationItem | None:
+        query = items_t.select().where(
+            *self._key_filter(items_t, source, key), items_t.c.configuration_state_id == configuration_state_id
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return item_from_row(row._mapping) if row else None
+
+    def items_after(
+        self, after_id: int, *, source: AccountRegion | None = None, limit: int = 1000
+    ) -> list[tuple[int, ConfigurationItem]]:
+        """Items appended after the one with row id `after_id`, oldest first (for delivery cursors)."""
+        query = items_t.select().where(items_t.c.id > after_id)
+        if source is not None:
+            query = query.where(items_t.c.account_id == source.account_id, items_t.c.region == source.region)
+        query = query.order_by(items_t.c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return [(int(row.id), item_from_row(row._mapping)) for row in conn.execute(query)]
+
+    def last_item_row_id(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(items_t.c.id), 0))).scalar_one())
+
+    def count_items(self, source: AccountRegion | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(items_t)
+        if source is not None:
+            query = query.where(items_t.c.account_id == source.account_id, items_t.c.region == source.region)
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    @staticmethod
+    def _key_filter(table: sa.Table, source: AccountRegion, key: ResourceKey) -> list[sa.ColumnElement[bool]]:
+        return [
+            table.c.account_id == source.account_id,
+            table.c.region == source.region,
+            table.c.resource_type == key.resource_type,
+            table.c.resource_id == key.resource_id,
+        ]
+
+
+__all__ = ["ItemStatus", "ItemStore", "NewItem"]

@@ -1,0 +1,71 @@
+"""Versioned schema migrations: a list of numbered steps, applied in order, each once.
+
+Each step runs in its own transaction together with its row in `schema_version`, under a lock
+(PostgreSQL advisory lock; SQLite's write lock), so several processes opening one database at once
+apply every step exactly once. Add a step by appending a function to MIGRATIONS; never edit one that
+has shipped. (Step 1 creates the tables as schema.py first defined them; when a later step changes
+a table, copy its original definition into step 1 so that step keeps creating the original shape.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from roost.errors import StoreError
+from roost.store import schema
+from roost.store.engine import WRITE_OPTION
+
+_LOCK_KEY = 0x726F6F7374  # "roost"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sa.Connection], None]
+
+
+def _initial(conn: sa.Connection) -> None:
+    tables = [t for t in schema.metadata.sorted_tables if t is not schema.schema_version]
+    schema.metadata.create_all(conn, tables=tables)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
+]
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.schema_version.c.version), 0))).scalar_one())
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Bring the database up to the newest schema; returns the version it is at."""
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin() as transaction:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        schema.schema_version.create(conn, checkfirst=True)
+        version = current_version(conn)
+        newest = MIGRATIONS[-1].version
+        if version > newest:
+            raise StoreError(f"the database is at schema version {version}, newer than this roost ({newest})")
+        for migration in MIGRATIONS:
+            if migration.version <= version:
+                continue
+            migration.apply(conn)
+            conn.execute(
+                schema.schema_version.insert().values(
+                    version=migration.version,
+                    description=migration.description,
+                    applied_time=int(time.time() * 1000),
+                )
+            )
+            version = migration.version
+        transaction.commit()
+    return version

@@ -1,0 +1,349 @@
+"""Configuration recorders, their status, recording passes and collection errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from roost.clock import from_millis, to_millis
+from roost.model import (
+    AccountRegion,
+    CollectionError,
+    ConfigurationRecorder,
+    RecorderLastStatus,
+    RecorderStatus,
+    RecordingFrequency,
+    RecordingGroup,
+    RecordingMode,
+    RecordingModeOverride,
+    RecordingStrategy,
+)
+from roost.store import schema
+from roost.store.codec import dumps, loads
+from roost.store.engine import WRITE_OPTION
+from roost.store.upsert import upsert
+
+recorders_t = schema.configuration_recorders
+errors_t = schema.collection_errors
+passes_t = schema.recording_passes
+types_t = schema.type_collections
+
+
+def _group_to_json(group: RecordingGroup) -> dict[str, Any]:
+    return {
+        "allSupported": group.all_supported,
+        "includeGlobalResourceTypes": group.include_global_resource_types,
+        "resourceTypes": list(group.resource_types),
+        "exclusionByResourceTypes": {"resourceTypes": list(group.exclusion_resource_types)},
+        "recordingStrategy": {"useOnly": group.strategy.value},
+    }
+
+
+def _group_from_json(raw: dict[str, Any]) -> RecordingGroup:
+    return RecordingGroup(
+        all_supported=raw["allSupported"],
+        include_global_resource_types=raw["includeGlobalResourceTypes"],
+        resource_types=tuple(raw["resourceTypes"]),
+        exclusion_resource_types=tuple(raw["exclusionByResourceTypes"]["resourceTypes"]),
+        strategy=RecordingStrategy(raw["recordingStrategy"]["useOnly"]),
+    )
+
+
+def _mode_to_json(mode: RecordingMode) -> dict[str, Any]:
+    return {
+        "recordingFrequency": mode.recording_frequency.value,
+        "recordingModeOverrides": [
+            {
+                "description": o.description,
+                "resourceTypes": list(o.resource_types),
+                "recordingFrequency": o.recording_frequency.value,
+            }
+            for o in mode.overrides
+        ],
+    }
+
+
+def _mode_from_json(raw: dict[str, Any]) -> RecordingMode:
+    return RecordingMode(
+        recording_frequency=RecordingFrequency(raw["recordingFrequency"]),
+        overrides=tuple(
+            RecordingModeOverride(
+                resource_types=tuple(o["resourceTypes"]),
+                recording_frequency=RecordingFrequency(o["recordingFrequency"]),
+                description=o.get("description"),
+            )
+            for o in raw["recordingModeOverrides"]
+        ),
+    )
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return to_millis(moment) if moment is not None else None
+
+
+def _dt(millis: int | None) -> datetime | None:
+    return from_millis(millis) if millis is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingPass:
+    id: int
+    source: AccountRegion
+    started_time: datetime
+    finished_time: datetime | None
+    resource_types: tuple[str, ...]
+    items_written: int
+    error_count: int
+
+
+class RecorderStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def _write(self) -> sa.Connection:
+        return self._engine.connect().execution_options(**{WRITE_OPTION: True})
+
+    # --- recorders -------------------------------------------------------------------------
+
+    def put(self, recorder: ConfigurationRecorder) -> None:
+        """Create or update a recorder's definition; its status (recording or not) is kept."""
+        values = {
+            "account_id": recorder.account_id,
+            "region": recorder.region,
+            "name": recorder.name,
+            "role_arn": recorder.role_arn,
+            "recording_group": dumps(_group_to_json(recorder.recording_group)),
+            "recording_mode": dumps(_mode_to_json(recorder.recording_mode)),
+        }
+        with self._write() as conn, conn.begin():
+            exists = conn.execute(
+                sa.select(recorders_t.c.name).where(*self._filter(recorder.source, recorder.name))
+            ).first()
+            if exists:
+                conn.execute(recorders_t.update().where(*self._filter(recorder.source, recorder.name)).values(values))
+            else:
+                conn.execute(
+                    recorders_t.insert().values(
+                        **values, recording=False, last_status=RecorderLastStatus.NOT_APPLICABLE.value
+                    )
+                )
+
+    def get(self, source: AccountRegion, name: str | None = None) -> ConfigurationRecorder | None:
+        found = self.list(source)
+        for recorder in found:
+            if name is None or recorder.name == name:
+                return recorder
+        return None
+
+    def list(self, source: AccountRegion | None = None) -> list[ConfigurationRecorder]:
+        query = recorders_t.select().order_by(recorders_t.c.account_id, recorders_t.c.region, recorders_t.c.name)
+        if source is not None:
+            query = query.where(recorders_t.c.account_id == source.account_id, recorders_t.c.region == source.region)
+        with self._engine.connect() as conn:
+            return [
+                ConfigurationRecorder(
+                    account_id=row.account_id,
+                    region=row.region,
+                    name=row.name,
+                    role_arn=row.role_arn,
+                    recording_group=_group_from_json(loads(row.recording_group)),
+                    recording_mode=_mode_from_json(loads(row.recording_mode)),
+                )
+                for row in conn.execute(query)
+            ]
+
+    def delete(self, source: AccountRegion, name: str) -> bool:
+        with self._write() as conn, conn.begin():
+            result = conn.execute(recorders_t.delete().where(*self._filter(source, name)))
+        return bool(result.rowcount)
+
+    # --- status ----------------------------------------------------------------------------
+
+    def status(self, source: AccountRegion, name: str) -> RecorderStatus | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(recorders_t.select().where(*self._filter(source, name))).first()
+        if row is None:
+            return None
+        return RecorderStatus(
+            name=row.name,
+            recording=bool(row.recording),
+            last_status=RecorderLastStatus(row.last_status),
+            last_start_time=_dt(row.last_start_time),
+            last_stop_time=_dt(row.last_stop_time),
+            last_status_change_time=_dt(row.last_status_change_time),
+            last_error_code=row.last_error_code,
+            last_error_message=row.last_error_message,
+        )
+
+    def set_recording(self, source: AccountRegion, name: str, *, recording: bool, now: datetime) -> None:
+        values: dict[str, Any] = {"recording": recording}
+        if recording:
+            values |= {
+                "last_start_time": to_millis(now),
+                "last_status": RecorderLastStatus.PENDING.value,
+                "last_status_change_time": to_millis(now),
+            }
+        else:
+            values["last_stop_time"] = to_millis(now)
+        with self._write() as conn, conn.begin():
+            conn.execute(recorders_t.update().where(*self._filter(source, name)).values(values))
+
+    def set_last_status(
+        self,
+        source: AccountRegion,
+        name: str,
+        status: RecorderLastStatus,
+        *,
+        now: datetime,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        current = self.status(source, name)
+        if current is None:
+            return
+        changed = current.last_status != status
+        updated = replace(
+            current,
+            last_status=status,
+            last_status_change_time=now if changed else current.last_status_change_time,
+            last_error_code=error_code,
+            last_error_message=error_message,
+        )
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                recorders_t.update()
+                .where(*self._filter(source, name))
+                .values(
+                    last_status=updated.last_status.value,
+                    last_status_change_time=_ms(updated.last_status_change_time),
+                    last_error_code=updated.last_error_code,
+                    last_error_message=updated.last_error_message,
+                )
+            )
+
+    # --- collection errors -----------------------------------------------------------------
+
+    def replace_errors(self, source: AccountRegion, resource_type: str, errors: Sequence[CollectionError]) -> None:
+        """The errors of the latest collection of a type replace those of the one before."""
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                errors_t.delete().where(
+                    errors_t.c.account_id == source.account_id,
+                    errors_t.c.region == source.region,
+                    errors_t.c.resource_type == resource_type,
+                )
+            )
+            rows = {
+                (e.resource_type, e.resource_id or ""): {
+                    "account_id": source.account_id,
+                    "region": source.region,
+                    "resource_type": e.resource_type,
+                    "resource_id": e.resource_id or "",
+                    "error_code": e.error_code,
+                    "error_message": e.error_message,
+                    "time": to_millis(e.time),
+                }
+                for e in errors
+            }
+            if rows:
+                conn.execute(errors_t.insert(), list(rows.values()))
+
+    def errors(self, source: AccountRegion) -> list[CollectionError]:
+        query = (
+            errors_t.select()
+            .where(errors_t.c.account_id == source.account_id, errors_t.c.region == source.region)
+            .order_by(errors_t.c.resource_type, errors_t.c.resource_id)
+        )
+        with self._engine.connect() as conn:
+            return [
+                CollectionError(
+                    resource_type=row.resource_type,
+                    resource_id=row.resource_id or None,
+                    error_code=row.error_code,
+                    error_message=row.error_message,
+                    time=from_millis(row.time),
+                )
+                for row in conn.execute(query)
+            ]
+
+    # --- passes and per-type collection times ----------------------------------------------
+
+    def start_pass(self, source: AccountRegion, resource_types: Sequence[str], *, now: datetime) -> int:
+        with self._write() as conn, conn.begin():
+            result = conn.execute(
+                passes_t.insert().values(
+                    account_id=source.account_id,
+                    region=source.region,
+                    started_time=to_millis(now),
+                    resource_types=dumps(list(resource_types)),
+                    items_written=0,
+                    error_count=0,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_pass(self, pass_id: int, *, now: datetime, items_written: int, error_count: int) -> None:
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                passes_t.update()
+                .where(passes_t.c.id == pass_id)
+                .values(finished_time=to_millis(now), items_written=items_written, error_count=error_count)
+            )
+
+    def last_pass(self, source: AccountRegion) -> RecordingPass | None:
+        query = (
+            passes_t.select()
+            .where(passes_t.c.account_id == source.account_id, passes_t.c.region == source.region)
+            .order_by(passes_t.c.id.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return RecordingPass(
+            id=int(row.id),
+            source=source,
+            started_time=from_millis(row.started_time),
+            finished_time=_dt(row.finished_time),
+            resource_types=tuple(loads(row.resource_types)),
+            items_written=int(row.items_written),
+            error_count=int(row.error_count),
+        )
+
+    def mark_collected(self, source: AccountRegion, resource_type: str, *, now: datetime, pass_id: int | None) -> None:
+        with self._write() as conn, conn.begin():
+            upsert(
+                conn,
+                types_t,
+                {
+                    "account_id": source.account_id,
+                    "region": source.region,
+                    "resource_type": resource_type,
+                    "last_collected_time": to_millis(now),
+                    "pass_id": pass_id,
+                },
+                keys=("account_id", "region", "resource_type"),
+            )
+
+    def collections(self, source: AccountRegion) -> dict[str, tuple[datetime, int | None]]:
+        """When each type was last collected in full, and in which pass."""
+        query = types_t.select().where(types_t.c.account_id == source.account_id, types_t.c.region == source.region)
+        with self._engine.connect() as conn:
+            return {
+                row.resource_type: (from_millis(row.last_collected_time), row.pass_id) for row in conn.execute(query)
+            }
+
+    @staticmethod
+    def _filter(source: AccountRegion, name: str) -> list[sa.ColumnElement[bool]]:
+        return [
+            recorders_t.c.account_id == source.account_id,
+            recorders_t.c.region == source.region,
+            recorders_t.c.name == name,
+        ]

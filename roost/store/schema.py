@@ -1,0 +1,148 @@
+"""The store's tables (SQLAlchemy Core). All SQL in roost lives under roost/store/.
+
+Times are integer epoch milliseconds; JSON documents are stored as text that roost serialises
+itself (fast for bulk ingest, identical on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias); PostgreSQL wants BIGINT.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("applied_time", sa.BigInteger, nullable=False),
+)
+
+configuration_items = sa.Table(
+    "configuration_items",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("resource_type", sa.String(256), nullable=False),
+    sa.Column("resource_id", sa.String(768), nullable=False),
+    sa.Column("configuration_state_id", sa.BigInteger, nullable=False),
+    sa.Column("capture_time", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("aws_region", sa.String(32), nullable=False),
+    sa.Column("resource_name", sa.Text),
+    sa.Column("arn", sa.Text),
+    sa.Column("availability_zone", sa.String(64)),
+    sa.Column("resource_creation_time", sa.BigInteger),
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("related_events", sa.Text, nullable=False),
+    sa.Column("relationships", sa.Text, nullable=False),
+    sa.Column("configuration", sa.Text),
+    sa.Column("supplementary_configuration", sa.Text, nullable=False),
+    sa.Column("version", sa.String(8), nullable=False),
+    sa.Column("md5_hash", sa.String(64), nullable=False),
+    sa.Column("recording_frequency", sa.String(16), nullable=False),
+    sa.Column("delivery_time", sa.BigInteger),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("diff", sa.Text),
+    sa.UniqueConstraint(
+        "account_id", "region", "resource_type", "resource_id", "configuration_state_id", name="uq_item_state"
+    ),
+    sa.Index("ix_items_source_capture", "account_id", "region", "capture_time"),
+)
+
+# The current state of every resource ever recorded: one row per resource, updated in the same
+# transaction as the item that changed it. Passes read this (never the history) to decide what changed.
+resources = sa.Table(
+    "resources",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("resource_id", sa.String(768), primary_key=True),
+    sa.Column("resource_name", sa.Text),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("configuration_state_id", sa.BigInteger, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("last_capture_time", sa.BigInteger, nullable=False),
+    sa.Column("deletion_time", sa.BigInteger),
+    sa.Index("ix_resources_name", "account_id", "region", "resource_type", "resource_name"),
+)
+
+configuration_recorders = sa.Table(
+    "configuration_recorders",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(256), primary_key=True),
+    sa.Column("role_arn", sa.Text, nullable=False),
+    sa.Column("recording_group", sa.Text, nullable=False),
+    sa.Column("recording_mode", sa.Text, nullable=False),
+    sa.Column("recording", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_status", sa.String(16), nullable=False),
+    sa.Column("last_start_time", sa.BigInteger),
+    sa.Column("last_stop_time", sa.BigInteger),
+    sa.Column("last_status_change_time", sa.BigInteger),
+    sa.Column("last_error_code", sa.Text),
+    sa.Column("last_error_message", sa.Text),
+)
+
+# Failures of the latest collection of a type (resource_id "" = the whole type), for the status.
+collection_errors = sa.Table(
+    "collection_errors",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("resource_id", sa.String(768), primary_key=True),
+    sa.Column("error_code", sa.Text, nullable=False),
+    sa.Column("error_message", sa.Text, nullable=False),
+    sa.Column("time", sa.BigInteger, nullable=False),
+)
+
+# One row per (source, type): when the type was last collected in full, and in which pass.
+type_collections = sa.Table(
+    "type_collections",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("last_collected_time", sa.BigInteger, nullable=False),
+    sa.Column("pass_id", sa.BigInteger),
+)
+
+# Recording passes: a pass that has no finished_time was interrupted and is resumed.
+recording_passes = sa.Table(
+    "recording_passes",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("started_time", sa.BigInteger, nullable=False),
+    sa.Column("finished_time", sa.BigInteger),
+    sa.Column("resource_types", sa.Text, nullable=False),
+    sa.Column("items_written", sa.BigInteger, nullable=False, default=0),
+    sa.Column("error_count", sa.BigInteger, nullable=False, default=0),
+    sa.Index("ix_passes_source", "account_id", "region", "id"),
+)
+
+delivery_channels = sa.Table(
+    "delivery_channels",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(256), primary_key=True),
+    sa.Column("s3_bucket_name", sa.Text, nullable=False),
+    sa.Column("s3_key_prefix", sa.Text),
+    sa.Column("s3_kms_key_arn", sa.Text),
+    sa.Column("sns_topic_arn", sa.Text),
+    sa.Column("delivery_frequency", sa.String(32), nullable=False),
+    # Delivery cursors: the last configuration_items.id delivered as history files / SNS messages.
+    sa.Column("history_cursor", sa.BigInteger, nullable=False, default=0),
+    sa.Column("stream_cursor", sa.BigInteger, nullable=False, default=0),
+    sa.Column("history_file_seq", sa.BigInteger, nullable=False, default=0),
+    sa.Column("status", sa.Text, nullable=False),
+)
