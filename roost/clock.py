@@ -37,7 +37,7 @@ class FrozenClock:
 
 
 def to_millis(moment: datetime) -> int:
-    return int(round(moment.timestamp() * 1000))
+    return round(moment.timestamp() * 1000)
 
 
 def from_millis(millis: int) -> datetime:

@@ -1,29 +1,29 @@
 """Typed settings: `roost.toml` plus environment variables plus command-line overrides.
 
-    [store]
-    url = "sqlite:///roost.db"            # or postgresql://user@host/db ; env ROOST_DB
+[store]
+url = "sqlite:///roost.db"            # or postgresql://user@host/db ; env ROOST_DB
 
-    [recording]
-    interval_seconds = 300                 # full passes; 10 against the sandbox unless set
-    type_intervals = { "AWS::IAM::User" = 3600 }
+[recording]
+interval_seconds = 300                 # full passes; 10 against the sandbox unless set
+type_intervals = { "AWS::IAM::User" = 3600 }
 
-    [delivery]
-    history_interval_seconds = 21600       # configuration history files (AWS: about 6 hours)
+[delivery]
+history_interval_seconds = 21600       # configuration history files (AWS: about 6 hours)
 
-    [[accounts]]                           # one per AWS account roost records
-    account_id = "111122223333"
-    name = "prod"
-    regions = ["us-east-1", "eu-west-1"]
-    global_resource_region = "us-east-1"   # where IAM (global) resources are recorded
-    profile = "prod"                       # or access_key_id / secret_access_key / session_token
-    role_arn = "arn:aws:iam::111122223333:role/roost-reader"   # optional role to assume
-    external_id = "..."
-    endpoint_url = "http://127.0.0.1:5000" # optional: an AWS-compatible endpoint instead of AWS
+[[accounts]]                           # one per AWS account roost records
+account_id = "111122223333"
+name = "prod"
+regions = ["us-east-1", "eu-west-1"]
+global_resource_region = "us-east-1"   # where IAM (global) resources are recorded
+profile = "prod"                       # or access_key_id / secret_access_key / session_token
+role_arn = "arn:aws:iam::111122223333:role/roost-reader"   # optional role to assume
+external_id = "..."
+endpoint_url = "http://127.0.0.1:5000" # optional: an AWS-compatible endpoint instead of AWS
 
-    [[access_keys]]                        # who may call roost's own API (used by the API server)
-    key_id = "AKIA..."
-    secret = "..."
-    account_id = "111122223333"
+[[access_keys]]                        # who may call roost's own API (used by the API server)
+key_id = "AKIA..."
+secret = "..."
+account_id = "111122223333"
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class Settings:
     interval_seconds: float | None = None
     type_intervals: dict[str, float] = field(default_factory=dict)
     history_interval_seconds: float = DEFAULT_HISTORY_INTERVAL_SECONDS
+    batch_size: int = 500
     accounts: tuple[AccountSettings, ...] = ()
     access_keys: tuple[AccessKey, ...] = ()
     source_file: Path | None = None
@@ -175,6 +176,9 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     interval = recording.get("interval_seconds")
     if interval is not None:
         _expect(interval, (int, float), "recording.interval_seconds")
+    batch_size = _expect(recording.get("batch_size", 500), int, "recording.batch_size")
+    if batch_size < 1:
+        raise ConfigurationError("recording.batch_size must be at least 1")
     type_intervals = _expect(recording.get("type_intervals", {}), dict, "recording.type_intervals")
     for type_name, seconds in type_intervals.items():
         _expect(seconds, (int, float), f"recording.type_intervals[{type_name!r}]")
@@ -205,6 +209,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         interval_seconds=float(interval) if interval is not None else None,
         type_intervals={str(k): float(v) for k, v in type_intervals.items()},
         history_interval_seconds=float(history),
+        batch_size=batch_size,
         accounts=accounts,
         access_keys=tuple(keys),
         source_file=path,

@@ -49,7 +49,7 @@ def apply_corrections() -> None:
             original_init(self, *args, **kwargs)
             self.dbi_resource_id = _unique_dbi_resource_id()
 
-        rds_models.DBInstance.__init__ = init_with_unique_dbi_resource_id
+        rds_models.DBInstance.__init__ = init_with_unique_dbi_resource_id  # type: ignore[method-assign]
         _corrections_applied = True
 
 

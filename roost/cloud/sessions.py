@@ -54,10 +54,13 @@ class CloudConnector:
         with self._lock:
             if key not in self._clients:
                 account = self.account(account_id)
-                session = self._session(account, region)
-                self._clients[key] = session.client(
-                    service, endpoint_url=account.endpoint_url, config=client_config()
-                )
+                try:
+                    session = self._session(account, region)
+                    self._clients[key] = session.client(
+                        service, endpoint_url=account.endpoint_url, config=client_config()
+                    )
+                except botocore.exceptions.BotoCoreError as exc:
+                    raise describe_error(exc) from None
             return self._clients[key]
 
     def _session(self, account: AccountSettings, region: str) -> boto3.session.Session:
@@ -76,7 +79,9 @@ class CloudConnector:
         return self._sessions[key]
 
     @staticmethod
-    def _assume_role(base: boto3.session.Session, account: AccountSettings, region: str) -> boto3.session.Session:
+    def _assume_role(
+        base: boto3.session.Session, account: AccountSettings, region: str
+    ) -> boto3.session.Session:
         sts = base.client("sts", endpoint_url=account.endpoint_url, config=client_config())
         params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "roost-recorder"}
         if account.external_id:

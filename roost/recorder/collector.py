@@ -52,7 +52,9 @@ NOT_FOUND_CODES = frozenset(
 
 
 def is_not_found(error: CloudError) -> bool:
-    return error.code in NOT_FOUND_CODES or error.code.endswith(".NotFound") or error.code.endswith("NotFound")
+    return (
+        error.code in NOT_FOUND_CODES or error.code.endswith(".NotFound") or error.code.endswith("NotFound")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,13 @@ class ListCollector(Collector):
         client = ctx.client(self.service)
         try:
             found = list(
-                paginate(client, self.list_call, self.list_key, **self.list_params, **{self.one_param: [resource_id]})
+                paginate(
+                    client,
+                    self.list_call,
+                    self.list_key,
+                    **self.list_params,
+                    **{self.one_param: [resource_id]},
+                )
             )
         except CloudError as error:
             if is_not_found(error):
@@ -225,15 +233,23 @@ class ListCollector(Collector):
         found: list[Relationship] = []
         for related in self.relationships:
             for value in dig({**raw, **details}, related.path):
-                found.append(Relationship(resource_type=related.resource_type, name=related.name, resource_id=str(value)))
+                found.append(
+                    Relationship(
+                        resource_type=related.resource_type, name=related.name, resource_id=str(value)
+                    )
+                )
         # One edge per (type, id, name), in a stable order.
         return tuple(sorted(set(found), key=Relationship.sort_key))
 
-    def configuration(self, ctx: CollectContext, raw: Mapping[str, Any], details: Mapping[str, Any]) -> dict[str, Any]:
+    def configuration(
+        self, ctx: CollectContext, raw: Mapping[str, Any], details: Mapping[str, Any]
+    ) -> dict[str, Any]:
         result: dict[str, Any] = camelize({**raw, **details})
         return result
 
-    def supplementary(self, ctx: CollectContext, raw: Mapping[str, Any], details: Mapping[str, Any]) -> dict[str, Any]:
+    def supplementary(
+        self, ctx: CollectContext, raw: Mapping[str, Any], details: Mapping[str, Any]
+    ) -> dict[str, Any]:
         return {}
 
 

@@ -3,8 +3,8 @@
 Paths are dotted with each segment's first letter upper-cased and list positions as numbers, as AWS
 writes them: `Configuration.IpPermissions.0`, `SupplementaryConfiguration.BucketPolicy.PolicyText`,
 `Relationships.1`, `Tags.Name`. Dicts are compared key by key; lists by membership: an element that is
-gone is a DELETE at its old index, a new one a CREATE at its new index (a changed element shows as
-both), as AWS reports list changes. A CREATE item's diff has no changed properties.
+gone is a DELETE at its old index, a new one a CREATE at its new index, and where one goes and another
+comes at the same index, an UPDATE there. A CREATE item's diff has no changed properties.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ def _segment(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _compare(path: str, old: Any, new: Any, out: dict[str, PropertyChange]) -> None:
+def _compare(path: str, old: Any, new: Any, out: dict[str, PropertyChange], *, verbatim: bool = False) -> None:
     if old == new:
         return
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         for key in list(old) + [k for k in new if k not in old]:
-            child = f"{path}.{_segment(str(key))}"
+            child = f"{path}.{key if verbatim else _segment(str(key))}"
             if key not in new:
                 out[child] = PropertyChange(old[key], None, ChangeType.DELETE)
             elif key not in old:
                 out[child] = PropertyChange(None, new[key], ChangeType.CREATE)
             else:
-                _compare(child, old[key], new[key], out)
+                _compare(child, old[key], new[key], out, verbatim=verbatim)
         return
     if isinstance(old, list) and isinstance(new, list):
         for index, element in enumerate(old):
@@ -39,7 +39,13 @@ def _compare(path: str, old: Any, new: Any, out: dict[str, PropertyChange]) -> N
                 out[f"{path}.{index}"] = PropertyChange(element, None, ChangeType.DELETE)
         for index, element in enumerate(new):
             if element not in old:
-                out[f"{path}.{index}"] = PropertyChange(None, element, ChangeType.CREATE)
+                key = f"{path}.{index}"
+                replaced = out.get(key)
+                if replaced is not None and replaced.change_type is ChangeType.DELETE:
+                    # One element gone and another come at the same position: an UPDATE there.
+                    out[key] = PropertyChange(replaced.previous_value, element, ChangeType.UPDATE)
+                else:
+                    out[key] = PropertyChange(None, element, ChangeType.CREATE)
         return
     if old is None:
         out[path] = PropertyChange(None, new, ChangeType.CREATE)
@@ -75,6 +81,12 @@ def diff_states(previous: ResourceState | None, current: ResourceState | None) -
         current.supplementary_configuration,
         changes,
     )
-    _compare("Relationships", _relationships(previous.relationships), _relationships(current.relationships), changes)
-    _compare("Tags", previous.tags, current.tags, changes)
+    _compare(
+        "Relationships",
+        _relationships(previous.relationships),
+        _relationships(current.relationships),
+        changes,
+    )
+    # Tag keys are the user's own words: kept as they are, not capitalised like property names.
+    _compare("Tags", previous.tags, current.tags, changes, verbatim=True)
     return ItemDiff(ChangeType.UPDATE, changes)

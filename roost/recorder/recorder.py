@@ -153,9 +153,16 @@ class Recorder:
         with self._lock(source):
             last = self.store.recorders.last_pass(source)
             result: PassResult
-            if last is not None and last.finished_time is None and resource_types is None:
-                done = {t for t, (_, pass_id) in self.store.recorders.collections(source).items() if pass_id == last.id}
+            if last is not None and last.finished_time is None:
+                # A pass was cut short (killed, or the cloud became unreachable): finish it first,
+                # collecting only the types it had not finished, then whatever else was asked for.
+                done = {
+                    t
+                    for t, (_, pass_id) in self.store.recorders.collections(source).items()
+                    if pass_id == last.id
+                }
                 todo = [t for t in last.resource_types if t in plan and t not in done]
+                todo += [t for t in wanted if t not in todo and t not in done]
                 result = PassResult(source, last.id, resumed=True)
             else:
                 pass_id = self.store.recorders.start_pass(source, wanted, now=self.clock.now())
@@ -192,7 +199,9 @@ class Recorder:
             return
         assert result.pass_id is not None
         errors = result.errors
-        recorders.finish_pass(result.pass_id, now=now, items_written=result.items_written, error_count=len(errors))
+        recorders.finish_pass(
+            result.pass_id, now=now, items_written=result.items_written, error_count=len(errors)
+        )
         if errors:
             first = errors[0]
             where = first.resource_type + (f" {first.resource_id}" if first.resource_id else "")
@@ -219,7 +228,9 @@ class Recorder:
         if resource_type not in plan:
             raise CloudError("ResourceTypeNotCollected", f"{resource_type} is not collected in {source}")
         with self._lock(source):
-            return self._record_type(recorder, resource_type, recorded=plan[resource_type], pass_id=None, progress=progress)
+            return self._record_type(
+                recorder, resource_type, recorded=plan[resource_type], pass_id=None, progress=progress
+            )
 
     def _record_type(
         self,
@@ -248,19 +259,25 @@ class Recorder:
                     if self._changed(current.get(state.resource_id), state, recorded=recorded):
                         pending.append(state)
                         if len(pending) >= self.batch_size:
-                            result.items_written += self._write(collector, source, current, pending, frequency, recorded=recorded)
+                            result.items_written += self._write(
+                                collector, source, current, pending, frequency, recorded=recorded
+                            )
                             pending = []
                 if progress is not None:
                     progress(resource_type, result.seen)
         except CloudUnreachableError:
             if pending:
-                result.items_written += self._write(collector, source, current, pending, frequency, recorded=recorded)
+                result.items_written += self._write(
+                    collector, source, current, pending, frequency, recorded=recorded
+                )
             raise
         except CloudError as error:
             result.failed = True
             result.errors.append(self._error(resource_type, None, error))
         if pending:
-            result.items_written += self._write(collector, source, current, pending, frequency, recorded=recorded)
+            result.items_written += self._write(
+                collector, source, current, pending, frequency, recorded=recorded
+            )
         if not result.failed:
             gone = [r for r in current.values() if r.resource_id not in seen and not r.is_deleted]
             result.items_written += self._write_deletions(collector, source, gone)
@@ -363,7 +380,9 @@ class Recorder:
             batch.append(NewItem(item, state.content_hash()))
         return self._commit(source, current, batch)
 
-    def _write_deletions(self, collector: Collector, source: AccountRegion, gone: Sequence[DiscoveredResource]) -> int:
+    def _write_deletions(
+        self, collector: Collector, source: AccountRegion, gone: Sequence[DiscoveredResource]
+    ) -> int:
         if not gone:
             return 0
         now = self.clock.now()
@@ -396,7 +415,9 @@ class Recorder:
         current = {r.resource_id: r for r in gone}
         return self._commit(source, current, batch)
 
-    def _commit(self, source: AccountRegion, current: dict[str, DiscoveredResource], batch: list[NewItem]) -> int:
+    def _commit(
+        self, source: AccountRegion, current: dict[str, DiscoveredResource], batch: list[NewItem]
+    ) -> int:
         if not batch:
             return 0
         self.store.items.append(batch)

@@ -1,9 +1,9 @@
 """Which resource types a recorder records, and the checks AWS makes on a recording group.
 
-    recordingGroup omitted / allSupported     every supported type except the global IAM types,
-                                              which includeGlobalResourceTypes adds
-    INCLUSION_BY_RESOURCE_TYPES               exactly the listed types (global ones too, if listed)
-    EXCLUSION_BY_RESOURCE_TYPES               everything but the listed types, global ones included
+recordingGroup omitted / allSupported     every supported type except the global IAM types,
+                                          which includeGlobalResourceTypes adds
+INCLUSION_BY_RESOURCE_TYPES               exactly the listed types (global ones too, if listed)
+EXCLUSION_BY_RESOURCE_TYPES               everything but the listed types, global ones included
 """
 
 from __future__ import annotations
@@ -14,11 +14,21 @@ from collections.abc import Iterable
 import botocore.session
 
 from roost.errors import ApiError
-from roost.model import GLOBAL_RESOURCE_TYPES, RecordingFrequency, RecordingGroup, RecordingMode, RecordingStrategy
+from roost.model import (
+    GLOBAL_RESOURCE_TYPES,
+    RecordingFrequency,
+    RecordingGroup,
+    RecordingMode,
+    RecordingStrategy,
+)
 
 #: Types that may not be recorded DAILY (AWS forces them to CONTINUOUS).
 CONTINUOUS_ONLY_TYPES = frozenset(
-    {"AWS::Config::ResourceCompliance", "AWS::Config::ConformancePackCompliance", "AWS::Config::ConfigurationRecorder"}
+    {
+        "AWS::Config::ResourceCompliance",
+        "AWS::Config::ConformancePackCompliance",
+        "AWS::Config::ConfigurationRecorder",
+    }
 )
 
 
@@ -69,7 +79,9 @@ def validate_recording_group(group: RecordingGroup) -> None:
         listed = group.resource_types
     else:
         if not group.exclusion_resource_types:
-            raise _invalid("EXCLUSION_BY_RESOURCE_TYPES needs a non-empty exclusionByResourceTypes.resourceTypes.")
+            raise _invalid(
+                "EXCLUSION_BY_RESOURCE_TYPES needs a non-empty exclusionByResourceTypes.resourceTypes."
+            )
         if group.resource_types:
             raise _invalid("resourceTypes must be empty with EXCLUSION_BY_RESOURCE_TYPES.")
         listed = group.exclusion_resource_types
@@ -84,7 +96,9 @@ def validate_recording_mode(mode: RecordingMode) -> None:
     for override in mode.overrides:
         unknown = sorted(set(override.resource_types) - aws_resource_types())
         if unknown:
-            raise ApiError("ValidationException", f"Unknown resource types in recordingModeOverrides: {unknown}.")
+            raise ApiError(
+                "ValidationException", f"Unknown resource types in recordingModeOverrides: {unknown}."
+            )
         # A global DAILY is fine (these types are simply kept CONTINUOUS); naming them is not.
         forced = sorted(set(override.resource_types) & CONTINUOUS_ONLY_TYPES)
         if forced and override.recording_frequency is RecordingFrequency.DAILY:

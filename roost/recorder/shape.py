@@ -40,7 +40,9 @@ def camelize(value: Any) -> Any:
     return json_value(value)
 
 
-def tag_dict(tags: Iterable[Mapping[str, Any]] | None, *, key: str = "Key", value: str = "Value") -> dict[str, str]:
+def tag_dict(
+    tags: Iterable[Mapping[str, Any]] | None, *, key: str = "Key", value: str = "Value"
+) -> dict[str, str]:
     """[{"Key": k, "Value": v}, ...] -> {k: v} (the item's `tags` field)."""
     return {str(t[key]): str(t.get(value, "")) for t in tags or ()}
 

@@ -1,9 +1,9 @@
 """The store: every SQL statement roost runs. SQLite (default) and PostgreSQL through one interface.
 
-    store = Store.open("sqlite:///roost.db")      # or "postgresql://user@host/db"
-    store.items       configuration items and the current state of each resource
-    store.recorders   configuration recorders, their status, passes and collection errors
-    store.channels    delivery channels, their status and delivery cursors
+store = Store.open("sqlite:///roost.db")      # or "postgresql://user@host/db"
+store.items       configuration items and the current state of each resource
+store.recorders   configuration recorders, their status, passes and collection errors
+store.channels    delivery channels, their status and delivery cursors
 """
 
 from __future__ import annotations

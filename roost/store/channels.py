@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -52,6 +54,16 @@ def _status_to_json(status: DeliveryChannelStatus) -> str:
     )
 
 
+def _status_from_json(name: str, text: str) -> DeliveryChannelStatus:
+    raw = loads(text)
+    return DeliveryChannelStatus(
+        name=name,
+        config_history=_info_from_json(raw["history"]),
+        config_snapshot=_info_from_json(raw["snapshot"]),
+        config_stream=_info_from_json(raw["stream"]),
+    )
+
+
 class ChannelStore:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -86,10 +98,12 @@ class ChannelStore:
                     )
                 )
 
-    def list(self, source: AccountRegion | None = None) -> list[DeliveryChannel]:
+    def list(self, source: AccountRegion | None = None) -> builtins.list[DeliveryChannel]:
         query = channels_t.select().order_by(channels_t.c.account_id, channels_t.c.region, channels_t.c.name)
         if source is not None:
-            query = query.where(channels_t.c.account_id == source.account_id, channels_t.c.region == source.region)
+            query = query.where(
+                channels_t.c.account_id == source.account_id, channels_t.c.region == source.region
+            )
         with self._engine.connect() as conn:
             return [
                 DeliveryChannel(
@@ -120,23 +134,42 @@ class ChannelStore:
             row = conn.execute(sa.select(channels_t.c.status).where(*self._filter(source, name))).first()
         if row is None:
             return None
-        raw = loads(row.status)
-        return DeliveryChannelStatus(
-            name=name,
-            config_history=_info_from_json(raw["history"]),
-            config_snapshot=_info_from_json(raw["snapshot"]),
-            config_stream=_info_from_json(raw["stream"]),
-        )
+        return _status_from_json(name, row.status)
+
+    def update_status(
+        self,
+        source: AccountRegion,
+        name: str,
+        change: Callable[[DeliveryChannelStatus], DeliveryChannelStatus],
+    ) -> DeliveryChannelStatus | None:
+        """Read, change and write a channel's status in one write transaction (None: no such channel).
+
+        Writers of different parts of the status (history, snapshot, stream) never undo each other.
+        """
+        where = self._filter(source, name)
+        with self._write() as conn, conn.begin():
+            row = conn.execute(sa.select(channels_t.c.status).where(*where).with_for_update()).first()
+            if row is None:
+                return None
+            current = _status_from_json(name, row.status)
+            updated = change(current)
+            if updated != current:
+                conn.execute(channels_t.update().where(*where).values(status=_status_to_json(updated)))
+        return updated
 
     def set_status(self, source: AccountRegion, status: DeliveryChannelStatus) -> None:
         with self._write() as conn, conn.begin():
             conn.execute(
-                channels_t.update().where(*self._filter(source, status.name)).values(status=_status_to_json(status))
+                channels_t.update()
+                .where(*self._filter(source, status.name))
+                .values(status=_status_to_json(status))
             )
 
     def cursors(self, source: AccountRegion, name: str) -> tuple[int, int, int]:
         """(history cursor, stream cursor, last history file sequence number)."""
-        query = sa.select(channels_t.c.history_cursor, channels_t.c.stream_cursor, channels_t.c.history_file_seq)
+        query = sa.select(
+            channels_t.c.history_cursor, channels_t.c.stream_cursor, channels_t.c.history_file_seq
+        )
         with self._engine.connect() as conn:
             row = conn.execute(query.where(*self._filter(source, name))).first()
         if row is None:
@@ -167,7 +200,7 @@ class ChannelStore:
             conn.execute(channels_t.update().where(*self._filter(source, name)).values(values))
 
     @staticmethod
-    def _filter(source: AccountRegion, name: str) -> list[sa.ColumnElement[bool]]:
+    def _filter(source: AccountRegion, name: str) -> builtins.list[sa.ColumnElement[bool]]:
         return [
             channels_t.c.account_id == source.account_id,
             channels_t.c.region == source.region,

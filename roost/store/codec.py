@@ -29,7 +29,12 @@ def loads(text: str | None) -> Any:
 
 def relationships_to_json(relationships: tuple[Relationship, ...]) -> list[dict[str, str | None]]:
     return [
-        {"resourceType": r.resource_type, "resourceId": r.resource_id, "resourceName": r.resource_name, "name": r.name}
+        {
+            "resourceType": r.resource_type,
+            "resourceId": r.resource_id,
+            "resourceName": r.resource_name,
+            "name": r.name,
+        }
         for r in relationships
     ]
 
@@ -83,7 +88,9 @@ def item_to_row(item: ConfigurationItem, content_hash: str) -> dict[str, Any]:
         "resource_name": item.resource_name,
         "arn": item.arn,
         "availability_zone": item.availability_zone,
-        "resource_creation_time": to_millis(item.resource_creation_time) if item.resource_creation_time else None,
+        "resource_creation_time": to_millis(item.resource_creation_time)
+        if item.resource_creation_time
+        else None,
         "tags": dumps(item.tags),
         "related_events": dumps(list(item.related_events)),
         "relationships": dumps(relationships_to_json(item.relationships)),
@@ -98,7 +105,7 @@ def item_to_row(item: ConfigurationItem, content_hash: str) -> dict[str, Any]:
     }
 
 
-def item_from_row(row: Mapping[str, Any]) -> ConfigurationItem:
+def item_from_row(row: Mapping[Any, Any]) -> ConfigurationItem:
     creation = row["resource_creation_time"]
     delivery = row["delivery_time"]
     diff = loads(row["diff"])
@@ -128,7 +135,7 @@ def item_from_row(row: Mapping[str, Any]) -> ConfigurationItem:
     )
 
 
-def discovered_from_row(row: Mapping[str, Any]) -> DiscoveredResource:
+def discovered_from_row(row: Mapping[Any, Any]) -> DiscoveredResource:
     deletion = row["deletion_time"]
     return DiscoveredResource(
         account_id=row["account_id"],

@@ -89,7 +89,9 @@ class ItemStore:
             row = conn.execute(query).first()
         return item_from_row(row._mapping) if row else None
 
-    def latest_items(self, source: AccountRegion, keys: Iterable[ResourceKey]) -> dict[ResourceKey, ConfigurationItem]:
+    def latest_items(
+        self, source: AccountRegion, keys: Iterable[ResourceKey]
+    ) -> dict[ResourceKey, ConfigurationItem]:
         """The newest item of each of many resources, in one round trip per type."""
         by_type: dict[str, list[str]] = {}
         for key in keys:
@@ -99,20 +101,24 @@ class ItemStore:
             for resource_type, ids in by_type.items():
                 for start in range(0, len(ids), 500):
                     chunk = ids[start : start + 500]
-                    query = items_t.select().join(
-                        resources_t,
-                        sa.and_(
-                            resources_t.c.account_id == items_t.c.account_id,
-                            resources_t.c.region == items_t.c.region,
-                            resources_t.c.resource_type == items_t.c.resource_type,
-                            resources_t.c.resource_id == items_t.c.resource_id,
-                            resources_t.c.configuration_state_id == items_t.c.configuration_state_id,
-                        ),
-                    ).where(
-                        items_t.c.account_id == source.account_id,
-                        items_t.c.region == source.region,
-                        items_t.c.resource_type == resource_type,
-                        items_t.c.resource_id.in_(chunk),
+                    query = (
+                        items_t.select()
+                        .join(
+                            resources_t,
+                            sa.and_(
+                                resources_t.c.account_id == items_t.c.account_id,
+                                resources_t.c.region == items_t.c.region,
+                                resources_t.c.resource_type == items_t.c.resource_type,
+                                resources_t.c.resource_id == items_t.c.resource_id,
+                                resources_t.c.configuration_state_id == items_t.c.configuration_state_id,
+                            ),
+                        )
+                        .where(
+                            items_t.c.account_id == source.account_id,
+                            items_t.c.region == source.region,
+                            items_t.c.resource_type == resource_type,
+                            items_t.c.resource_id.in_(chunk),
+                        )
                     )
                     for row in conn.execute(query):
                         item = item_from_row(row._mapping)
@@ -195,9 +201,12 @@ class ItemStore:
         with self._engine.connect() as conn:
             return [item_from_row(row._mapping) for row in conn.execute(query)]
 
-    def item(self, source: AccountRegion, key: ResourceKey, configuration_state_id: int) -> ConfigurationItem | None:
+    def item(
+        self, source: AccountRegion, key: ResourceKey, configuration_state_id: int
+    ) -> ConfigurationItem | None:
         query = items_t.select().where(
-            *self._key_filter(items_t, source, key), items_t.c.configuration_state_id == configuration_state_id
+            *self._key_filter(items_t, source, key),
+            items_t.c.configuration_state_id == configuration_state_id,
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()

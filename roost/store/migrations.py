@@ -42,7 +42,11 @@ MIGRATIONS: list[Migration] = [
 def current_version(conn: sa.Connection) -> int:
     if not sa.inspect(conn).has_table("schema_version"):
         return 0
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.schema_version.c.version), 0))).scalar_one())
+    return int(
+        conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(schema.schema_version.c.version), 0))
+        ).scalar_one()
+    )
 
 
 def migrate(engine: sa.Engine) -> int:

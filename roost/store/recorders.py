@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -124,7 +125,9 @@ class RecorderStore:
                 sa.select(recorders_t.c.name).where(*self._filter(recorder.source, recorder.name))
             ).first()
             if exists:
-                conn.execute(recorders_t.update().where(*self._filter(recorder.source, recorder.name)).values(values))
+                conn.execute(
+                    recorders_t.update().where(*self._filter(recorder.source, recorder.name)).values(values)
+                )
             else:
                 conn.execute(
                     recorders_t.insert().values(
@@ -139,10 +142,14 @@ class RecorderStore:
                 return recorder
         return None
 
-    def list(self, source: AccountRegion | None = None) -> list[ConfigurationRecorder]:
-        query = recorders_t.select().order_by(recorders_t.c.account_id, recorders_t.c.region, recorders_t.c.name)
+    def list(self, source: AccountRegion | None = None) -> builtins.list[ConfigurationRecorder]:
+        query = recorders_t.select().order_by(
+            recorders_t.c.account_id, recorders_t.c.region, recorders_t.c.name
+        )
         if source is not None:
-            query = query.where(recorders_t.c.account_id == source.account_id, recorders_t.c.region == source.region)
+            query = query.where(
+                recorders_t.c.account_id == source.account_id, recorders_t.c.region == source.region
+            )
         with self._engine.connect() as conn:
             return [
                 ConfigurationRecorder(
@@ -227,7 +234,9 @@ class RecorderStore:
 
     # --- collection errors -----------------------------------------------------------------
 
-    def replace_errors(self, source: AccountRegion, resource_type: str, errors: Sequence[CollectionError]) -> None:
+    def replace_errors(
+        self, source: AccountRegion, resource_type: str, errors: Sequence[CollectionError]
+    ) -> None:
         """The errors of the latest collection of a type replace those of the one before."""
         with self._write() as conn, conn.begin():
             conn.execute(
@@ -252,7 +261,7 @@ class RecorderStore:
             if rows:
                 conn.execute(errors_t.insert(), list(rows.values()))
 
-    def errors(self, source: AccountRegion) -> list[CollectionError]:
+    def errors(self, source: AccountRegion) -> builtins.list[CollectionError]:
         query = (
             errors_t.select()
             .where(errors_t.c.account_id == source.account_id, errors_t.c.region == source.region)
@@ -317,7 +326,9 @@ class RecorderStore:
             error_count=int(row.error_count),
         )
 
-    def mark_collected(self, source: AccountRegion, resource_type: str, *, now: datetime, pass_id: int | None) -> None:
+    def mark_collected(
+        self, source: AccountRegion, resource_type: str, *, now: datetime, pass_id: int | None
+    ) -> None:
         with self._write() as conn, conn.begin():
             upsert(
                 conn,
@@ -334,14 +345,17 @@ class RecorderStore:
 
     def collections(self, source: AccountRegion) -> dict[str, tuple[datetime, int | None]]:
         """When each type was last collected in full, and in which pass."""
-        query = types_t.select().where(types_t.c.account_id == source.account_id, types_t.c.region == source.region)
+        query = types_t.select().where(
+            types_t.c.account_id == source.account_id, types_t.c.region == source.region
+        )
         with self._engine.connect() as conn:
             return {
-                row.resource_type: (from_millis(row.last_collected_time), row.pass_id) for row in conn.execute(query)
+                row.resource_type: (from_millis(row.last_collected_time), row.pass_id)
+                for row in conn.execute(query)
             }
 
     @staticmethod
-    def _filter(source: AccountRegion, name: str) -> list[sa.ColumnElement[bool]]:
+    def _filter(source: AccountRegion, name: str) -> builtins.list[sa.ColumnElement[bool]]:
         return [
             recorders_t.c.account_id == source.account_id,
             recorders_t.c.region == source.region,

@@ -45,7 +45,9 @@ class SecurityGroupCollector(ListCollector):
     def arn(self, ctx: CollectContext, raw: Mapping[str, Any]) -> str:
         return f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account_id}:security-group/{raw['GroupId']}"
 
-    def configuration(self, ctx: CollectContext, raw: Mapping[str, Any], details: Mapping[str, Any]) -> dict[str, Any]:
+    def configuration(
+        self, ctx: CollectContext, raw: Mapping[str, Any], details: Mapping[str, Any]
+    ) -> dict[str, Any]:
         return {
             "description": raw.get("Description"),
             "groupName": raw.get("GroupName"),

@@ -10,13 +10,17 @@ from tests.conftest import SOURCE
 SG = "AWS::EC2::SecurityGroup"
 
 
-def test_security_group_records_both_ip_range_forms_and_its_vpc(recorder: Recorder, aws: Callable[..., Any]) -> None:
+def test_security_group_records_both_ip_range_forms_and_its_vpc(
+    recorder: Recorder, aws: Callable[..., Any]
+) -> None:
     ec2 = aws("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     group = ec2.create_security_group(GroupName="unrestricted-ssh", Description="lab", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=group,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
     )
 
     recorder.record_pass(SOURCE, resource_types=[SG])

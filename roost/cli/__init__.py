@@ -1,0 +1,1 @@
+"""The `roost` command: thin click wrappers over the packages below it."""

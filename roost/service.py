@@ -1,0 +1,148 @@
+"""The running roost: store, cloud, recorder, recording loop and delivery, wired together.
+
+`roost up` builds one of these; tests and benchmarks build the parts they need directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from roost.clock import Clock, SystemClock
+from roost.cloud import CloudConnector, describe_error
+from roost.cloud.lab_seed import delivery_bucket_name
+from roost.errors import CloudError
+from roost.model import (
+    AccountRegion,
+    ConfigurationRecorder,
+    DeliveryChannel,
+    RecordingGroup,
+)
+from roost.recorder.loop import RecordingLoop
+from roost.recorder.recorder import Recorder
+from roost.settings import Settings
+from roost.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def service_linked_role(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+
+
+class Ticker:
+    """Calls `work` every `seconds` on a daemon thread until stopped; failures are logged, not raised."""
+
+    def __init__(self, name: str, seconds: float, work: Callable[[], object]) -> None:
+        self._work = work
+        self._seconds = seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._work()
+            except Exception:
+                log.exception("%s failed", self._thread.name)
+            self._stop.wait(self._seconds)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+
+@dataclass
+class SourceSetup:
+    source: AccountRegion
+    recorder_created: bool
+    channel_created: bool
+    bucket: str
+
+
+class Roost:
+    def __init__(self, settings: Settings, *, store: Store | None = None, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.store = store or Store.open(settings.db_url)
+        self.connector = CloudConnector(settings.accounts)
+        self.recorder = Recorder(self.store, self.connector, clock=self.clock, batch_size=settings.batch_size)
+        self.loop = RecordingLoop(self.recorder, settings)
+        from roost.delivery import Deliverer
+
+        self.deliverer = Deliverer(
+            self.store, self.connector, self.clock, history_interval_seconds=settings.history_interval_seconds
+        )
+        self._delivery_ticker = Ticker("roost-delivery", 2.0, self.deliverer.run_once)
+
+    def ensure_recording(self, source: AccountRegion, *, bucket: str | None = None) -> SourceSetup:
+        """Record everything in `source`, delivering to `bucket`, unless a recorder is already set up there.
+
+        This is lab part 1, step 1, done for the user on the sandbox: a recorder of all supported
+        types including global ones, a delivery channel to an S3 bucket (created if missing), started.
+        """
+        bucket = bucket or delivery_bucket_name(source.account_id)
+        recorder_created = channel_created = False
+        if self.store.recorders.get(source) is None:
+            self.store.recorders.put(
+                ConfigurationRecorder(
+                    source.account_id,
+                    source.region,
+                    role_arn=service_linked_role(source.account_id),
+                    recording_group=RecordingGroup(all_supported=True, include_global_resource_types=True),
+                )
+            )
+            recorder_created = True
+        channel = self.store.channels.get(source)
+        if channel is None:
+            s3 = self.connector.client(source.account_id, source.region, "s3")
+            try:
+                s3.head_bucket(Bucket=bucket)
+            except Exception:
+                try:
+                    params = {"Bucket": bucket}
+                    if source.region != "us-east-1":
+                        params["CreateBucketConfiguration"] = {"LocationConstraint": source.region}  # type: ignore[assignment]
+                    s3.create_bucket(**params)
+                except Exception as exc:
+                    error = describe_error(exc)
+                    if error.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise error from None
+            channel = DeliveryChannel(source.account_id, source.region, s3_bucket_name=bucket)
+            self.deliverer.check_writable(channel)
+            self.store.channels.put(channel, start_cursor=self.store.items.last_item_row_id())
+            channel_created = True
+        recorder = self.store.recorders.get(source)
+        assert recorder is not None
+        status = self.store.recorders.status(source, recorder.name)
+        if status is not None and not status.recording:
+            self.store.recorders.set_recording(source, recorder.name, recording=True, now=self.clock.now())
+        return SourceSetup(source, recorder_created, channel_created, channel.s3_bucket_name)
+
+    def check_sources(self) -> dict[AccountRegion, CloudError | None]:
+        """Whether each configured (account, region) answers; one entry per source."""
+        found: dict[AccountRegion, CloudError | None] = {}
+        for account in self.settings.accounts:
+            for region in account.regions:
+                try:
+                    self.connector.check(account.account_id, region)
+                    found[AccountRegion(account.account_id, region)] = None
+                except CloudError as error:
+                    found[AccountRegion(account.account_id, region)] = error
+        return found
+
+    def start(self) -> None:
+        self.loop.start()
+        self._delivery_ticker.start()
+
+    def stop(self, *, close_store: bool = True) -> None:
+        self.loop.stop()
+        self._delivery_ticker.stop()
+        if close_store:
+            self.store.close()
