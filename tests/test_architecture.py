@@ -77,7 +77,9 @@ def test_imports_point_down(name: str, path: Path) -> None:
 
 
 def test_modules_stay_readable() -> None:
-    long = {str(p.relative_to(ROOT)): n for _, p in _modules() if (n := len(p.read_text().splitlines())) > 500}
+    long = {
+        str(p.relative_to(ROOT)): n for _, p in _modules() if (n := len(p.read_text().splitlines())) > 500
+    }
     assert long == {}, "split these modules (house style: ~500 lines at most)"
 
 
@@ -89,13 +91,15 @@ def test_every_collector_is_registered_under_its_aws_type_and_tested() -> None:
         assert collector.resource_type == name
         assert name in aws_resource_types(), f"{name} is not an AWS Config resource type"
         module = collector.__module__.rsplit(".", 1)[-1]
-        assert (tests / f"test_{module}.py").exists(), f"{module} has no tests/recorder/collectors/test_{module}.py"
+        assert (tests / f"test_{module}.py").exists(), (
+            f"{module} has no tests/recorder/collectors/test_{module}.py"
+        )
 
 
 def test_the_issue_s_resource_types_are_all_collected() -> None:
     wanted = {
-        "AWS::EC2::SecurityGroup", "AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::EC2::VPC", "AWS::EC2::Subnet",
-        "AWS::EC2::NetworkInterface", "AWS::EC2::InternetGateway", "AWS::IAM::User", "AWS::IAM::Group",
+        "AWS::EC2::SecurityGroup", "AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::EC2::VPC",
+        "AWS::EC2::Subnet", "AWS::EC2::NetworkInterface", "AWS::EC2::InternetGateway", "AWS::IAM::User", "AWS::IAM::Group",
         "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::S3::Bucket", "AWS::RDS::DBInstance", "AWS::KMS::Key",
         "AWS::CloudTrail::Trail", "AWS::Lambda::Function", "AWS::SNS::Topic", "AWS::SQS::Queue",
         "AWS::DynamoDB::Table",

@@ -20,7 +20,9 @@ def _segment(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _compare(path: str, old: Any, new: Any, out: dict[str, PropertyChange], *, verbatim: bool = False) -> None:
+def _compare(
+    path: str, old: Any, new: Any, out: dict[str, PropertyChange], *, verbatim: bool = False
+) -> None:
     if old == new:
         return
     if isinstance(old, Mapping) and isinstance(new, Mapping):

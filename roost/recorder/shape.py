@@ -7,7 +7,7 @@ times as ISO-8601 strings. Collectors start from `camelize` and fix the per-type
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,3 +87,32 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def bean_name(name: str) -> str:
+    """`KMSKeyArn` -> `kmskeyArn`: every leading capital lowered (Java-bean serialization)."""
+    end = 0
+    while end < len(name) and name[end].isupper():
+        end += 1
+    return name[:end].lower() + name[end:]
+
+
+def bean_camelize(value: Any, *, verbatim: Collection[str] = (), drop: Collection[str] = ()) -> Any:
+    """Every key renamed by `bean_name`, recursively; values JSON-safe.
+
+    Keys in `drop` are left out; the values of keys in `verbatim` (user maps such as Lambda's
+    environment variables) are copied without renaming their keys.
+    """
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "ResponseMetadata" or key in drop:
+                continue
+            name = bean_name(str(key))
+            result[name] = (
+                json_value(item) if key in verbatim else bean_camelize(item, verbatim=verbatim, drop=drop)
+            )
+        return result
+    if isinstance(value, list | tuple):
+        return [bean_camelize(v, verbatim=verbatim, drop=drop) for v in value]
+    return json_value(value)

@@ -59,7 +59,9 @@ def test_record_once_then_read_resources_history_and_diff(
     assert group in {r["resource id"] for r in listed}
     shown = json.loads(_ok(roost("-o", "json", "resources", "show", "AWS::EC2::SecurityGroup", group)))
     assert shown["configuration"]["ipPermissions"][0]["ipRanges"] == ["0.0.0.0/0"]
-    assert shown["awsAccountId"] == "123456789012" and shown["configurationItemStatus"] == "ResourceDiscovered"
+    assert (
+        shown["awsAccountId"] == "123456789012" and shown["configurationItemStatus"] == "ResourceDiscovered"
+    )
 
     ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=[rule])
     _ok(roost("record", "--once", "--type", "AWS::EC2::SecurityGroup"))
@@ -70,7 +72,20 @@ def test_record_once_then_read_resources_history_and_diff(
     assert diff["changedProperties"]["Configuration.IpPermissions.0"]["changeType"] == "DELETE"
     older, newer = history[1]["configurationStateId"], history[0]["configurationStateId"]
     explicit = json.loads(
-        _ok(roost("-o", "json", "resources", "diff", "AWS::EC2::SecurityGroup", group, "--from", str(older), "--to", str(newer)))
+        _ok(
+            roost(
+                "-o",
+                "json",
+                "resources",
+                "diff",
+                "AWS::EC2::SecurityGroup",
+                group,
+                "--from",
+                str(older),
+                "--to",
+                str(newer),
+            )
+        )
     )
     assert explicit["changedProperties"] == diff["changedProperties"]
     table = _ok(roost("resources", "history", "AWS::EC2::SecurityGroup", group))
@@ -85,7 +100,10 @@ def test_record_once_then_read_resources_history_and_diff(
 def test_errors_are_one_clear_line(roost: Callable[..., Result]) -> None:
     missing = roost("resources", "show", "AWS::EC2::SecurityGroup", "sg-nope")
     assert missing.exit_code == 1
-    assert missing.output.strip() == "roost: no AWS::EC2::SecurityGroup sg-nope recorded in 123456789012/us-east-1"
+    assert (
+        missing.output.strip()
+        == "roost: no AWS::EC2::SecurityGroup sg-nope recorded in 123456789012/us-east-1"
+    )
 
     no_channel = roost("recorder", "start")
     assert no_channel.exit_code == 1 and "Cannot find configuration recorder" in no_channel.output
@@ -113,4 +131,6 @@ def test_recorder_put_validates_the_recording_group(roost: Callable[..., Result]
     assert result.exit_code == 1 and "Unknown resource types: AWS::EC2::Nonsense" in result.output
     _ok(roost("recorder", "put", "--exclude", "AWS::EC2::Volume", "--daily-type", "AWS::EC2::Instance"))
     listed = json.loads(_ok(roost("-o", "json", "recorder", "list")))
-    assert listed[0]["strategy"] == "EXCLUSION_BY_RESOURCE_TYPES" and listed[0]["types"] == ["AWS::EC2::Volume"]
+    assert listed[0]["strategy"] == "EXCLUSION_BY_RESOURCE_TYPES" and listed[0]["types"] == [
+        "AWS::EC2::Volume"
+    ]

@@ -73,7 +73,9 @@ def test_roost_up_records_the_lab_sandbox(tmp_path: Path) -> None:
         assert any(k.endswith("ConfigWritabilityCheckFile") for k in keys), keys
         assert any("/ConfigSnapshot/" in k for k in keys), keys
         with store.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT count(*) FROM recording_passes WHERE finished_time IS NOT NULL")).scalar()
+            assert conn.execute(
+                sa.text("SELECT count(*) FROM recording_passes WHERE finished_time IS NOT NULL")
+            ).scalar()
         store.close()
     finally:
         process.send_signal(signal.SIGINT)

@@ -10,7 +10,10 @@ def state(**changes: object) -> ResourceState:
     base: dict[str, object] = {
         "resource_type": "AWS::EC2::Instance",
         "resource_id": "i-1",
-        "configuration": {"state": {"name": "running"}, "blockDeviceMappings": [{"ebs": {"volumeId": "vol-1"}}]},
+        "configuration": {
+            "state": {"name": "running"},
+            "blockDeviceMappings": [{"ebs": {"volumeId": "vol-1"}}],
+        },
         "supplementary_configuration": {},
         "tags": {"Name": "web"},
         "relationships": (Relationship("AWS::EC2::Volume", "Is attached to Volume", "vol-1"),),
@@ -25,13 +28,19 @@ def test_a_new_resource_has_a_create_diff_with_no_properties() -> None:
 
 
 def test_nested_changes_use_capitalised_dotted_paths() -> None:
-    after = state(configuration={"state": {"name": "stopped"}, "blockDeviceMappings": [{"ebs": {"volumeId": "vol-1"}}]})
+    after = state(
+        configuration={"state": {"name": "stopped"}, "blockDeviceMappings": [{"ebs": {"volumeId": "vol-1"}}]}
+    )
     diff = diff_states(state(), after)
     assert diff.change_type is ChangeType.UPDATE
     (path,) = diff.changed_properties
     assert path == "Configuration.State.Name"
     change = diff.changed_properties[path]
-    assert (change.previous_value, change.updated_value, change.change_type) == ("running", "stopped", ChangeType.UPDATE)
+    assert (change.previous_value, change.updated_value, change.change_type) == (
+        "running",
+        "stopped",
+        ChangeType.UPDATE,
+    )
 
 
 def test_list_elements_are_compared_by_membership() -> None:
@@ -42,7 +51,10 @@ def test_list_elements_are_compared_by_membership() -> None:
     props = diff_states(state(), replaced).changed_properties
     change = props["Configuration.BlockDeviceMappings.0"]
     assert change.change_type is ChangeType.UPDATE
-    assert (change.previous_value, change.updated_value) == ({"ebs": {"volumeId": "vol-1"}}, {"ebs": {"volumeId": "vol-2"}})
+    assert (change.previous_value, change.updated_value) == (
+        {"ebs": {"volumeId": "vol-1"}},
+        {"ebs": {"volumeId": "vol-2"}},
+    )
     assert props["Relationships.0"].previous_value["resourceId"] == "vol-1"
     assert props["Relationships.0"].updated_value["resourceId"] == "vol-2"
 

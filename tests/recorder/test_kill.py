@@ -32,7 +32,9 @@ def _roost(config: Path, db: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
-def test_a_killed_pass_loses_nothing_and_resumes(tmp_path: Path, cloud: Sandbox, aws: Callable[..., Any]) -> None:
+def test_a_killed_pass_loses_nothing_and_resumes(
+    tmp_path: Path, cloud: Sandbox, aws: Callable[..., Any]
+) -> None:
     ec2 = aws("ec2")
     for n in range(GROUPS):  # one at a time: moto's EC2 backend is not safe for concurrent creates
         ec2.create_security_group(GroupName=f"g{n}", Description="d")
@@ -54,7 +56,10 @@ endpoint_url = "{cloud.endpoint_url}"
     store = Store.open(db)
     store.recorders.put(
         ConfigurationRecorder(
-            SOURCE.account_id, SOURCE.region, role_arn="r", recording_group=RecordingGroup(include_global_resource_types=True)
+            SOURCE.account_id,
+            SOURCE.region,
+            role_arn="r",
+            recording_group=RecordingGroup(include_global_resource_types=True),
         )
     )
 
@@ -75,14 +80,24 @@ endpoint_url = "{cloud.endpoint_url}"
     assert killed_pass is not None and killed_pass.finished_time is None, "the kill came after the pass ended"
     assert 0 < before_kill < GROUPS + 1
     with store.engine.connect() as conn:
-        rows_before = {tuple(r) for r in conn.execute(sa.text("SELECT id, resource_id, configuration_state_id FROM configuration_items"))}
+        rows_before = {
+            tuple(r)
+            for r in conn.execute(
+                sa.text("SELECT id, resource_id, configuration_state_id FROM configuration_items")
+            )
+        }
 
     again = _roost(config, db, "--output", "json", "record", "--once")
-    out, err = again.communicate(timeout=300)
+    _, err = again.communicate(timeout=300)
     assert again.returncode == 0, err.decode()
 
     with store.engine.connect() as conn:
-        rows_after = {tuple(r) for r in conn.execute(sa.text("SELECT id, resource_id, configuration_state_id FROM configuration_items"))}
+        rows_after = {
+            tuple(r)
+            for r in conn.execute(
+                sa.text("SELECT id, resource_id, configuration_state_id FROM configuration_items")
+            )
+        }
         per_resource = conn.execute(
             sa.text(
                 "SELECT resource_id, count(*), min(status) FROM configuration_items "

@@ -9,7 +9,13 @@ from typing import Any
 
 from roost.clock import FrozenClock
 from roost.cloud import CloudConnector
-from roost.model import ConfigurationRecorder, RecordingFrequency, RecordingMode, RecordingModeOverride, ResourceKey
+from roost.model import (
+    ConfigurationRecorder,
+    RecordingFrequency,
+    RecordingMode,
+    RecordingModeOverride,
+    ResourceKey,
+)
 from roost.recorder.loop import RecordingLoop
 from roost.recorder.recorder import Recorder
 from roost.settings import Settings
@@ -54,7 +60,9 @@ def test_types_are_due_by_their_own_intervals(store: Store, settings: Settings) 
     assert {SG, VPC, "AWS::EC2::Subnet"} <= set(loop.due_types(recorder))
 
 
-def test_the_loop_records_running_recorders_only(store: Store, settings: Settings, aws: Callable[..., Any]) -> None:
+def test_the_loop_records_running_recorders_only(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
     clock = FrozenClock(datetime(2026, 11, 29, tzinfo=UTC))
     store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
     loop = _loop(store, settings, clock)
@@ -73,12 +81,16 @@ def test_the_loop_records_running_recorders_only(store: Store, settings: Setting
     loop.stop()
 
 
-def test_the_loop_thread_records_within_seconds(store: Store, settings: Settings, aws: Callable[..., Any]) -> None:
+def test_the_loop_thread_records_within_seconds(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
     store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
     recorder = Recorder(store, CloudConnector(settings.accounts))
     store.recorders.set_recording(SOURCE, "default", recording=True, now=recorder.clock.now())
     passes: list[Any] = []
-    loop = RecordingLoop(recorder, replace(settings, interval_seconds=0.5), tick_seconds=0.1, on_pass=passes.append)
+    loop = RecordingLoop(
+        recorder, replace(settings, interval_seconds=0.5), tick_seconds=0.1, on_pass=passes.append
+    )
     loop.start()
     try:
         import time

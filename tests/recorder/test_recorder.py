@@ -58,7 +58,11 @@ def test_an_unchanged_account_costs_reads_only(recorder: Recorder, aws: Callable
 
     def on_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         nonlocal item_writes
-        if statement.lstrip().upper().startswith(("INSERT INTO CONFIGURATION_ITEMS", "INSERT INTO RESOURCES")):
+        if (
+            statement.lstrip()
+            .upper()
+            .startswith(("INSERT INTO CONFIGURATION_ITEMS", "INSERT INTO RESOURCES"))
+        ):
             item_writes += 1
 
     sa.event.listen(recorder.store.engine, "before_cursor_execute", on_execute)
@@ -78,7 +82,11 @@ def test_state_ids_grow_and_every_change_is_an_item(recorder: Recorder, aws: Cal
     recorder.record_pass(SOURCE, resource_types=[SG])
 
     history = recorder.store.items.history(SOURCE, ResourceKey(SG, group), chronological=True)
-    assert [i.status for i in history] == [ItemStatus.RESOURCE_DISCOVERED, ItemStatus.OK, ItemStatus.RESOURCE_DELETED]
+    assert [i.status for i in history] == [
+        ItemStatus.RESOURCE_DISCOVERED,
+        ItemStatus.OK,
+        ItemStatus.RESOURCE_DELETED,
+    ]
     ids = [i.configuration_state_id for i in history]
     assert ids == sorted(set(ids))
     assert history[1].tags == {"env": "prod"}
@@ -87,7 +95,9 @@ def test_state_ids_grow_and_every_change_is_an_item(recorder: Recorder, aws: Cal
     assert history[2].diff.change_type.value == "DELETE"
 
 
-def test_state_ids_keep_growing_when_the_clock_steps_back(store: Store, settings: Settings, aws: Callable[..., Any]) -> None:
+def test_state_ids_keep_growing_when_the_clock_steps_back(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
     clock = FrozenClock(__import__("datetime").datetime(2026, 11, 29, tzinfo=__import__("datetime").UTC))
     store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
     recorder = Recorder(store, CloudConnector(settings.accounts), clock=clock)
@@ -169,7 +179,10 @@ def test_the_default_recording_group_leaves_out_global_types(store: Store, setti
 def test_daily_types_carry_their_frequency(store: Store, settings: Settings, aws: Callable[..., Any]) -> None:
     store.recorders.put(
         ConfigurationRecorder(
-            SOURCE.account_id, SOURCE.region, role_arn="r", recording_mode=RecordingMode(RecordingFrequency.DAILY)
+            SOURCE.account_id,
+            SOURCE.region,
+            role_arn="r",
+            recording_mode=RecordingMode(RecordingFrequency.DAILY),
         )
     )
     recorder = Recorder(store, CloudConnector(settings.accounts))
@@ -197,7 +210,9 @@ class _FlakyGroups(Collector):
             yield ResourceFailure("sg-0000000000000dead", error)  # type: ignore[arg-type]
 
 
-def test_one_unreadable_resource_does_not_stop_the_pass(store: Store, settings: Settings, aws: Callable[..., Any]) -> None:
+def test_one_unreadable_resource_does_not_stop_the_pass(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
     registry: Registry[type[Collector]] = Registry("collector")
     registry.add(SG, _FlakyGroups)
     store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
@@ -229,7 +244,9 @@ class _UnlistableGroups(Collector):
         return iter(())
 
 
-def test_a_type_that_cannot_be_listed_keeps_its_resources(store: Store, settings: Settings, aws: Callable[..., Any]) -> None:
+def test_a_type_that_cannot_be_listed_keeps_its_resources(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
     store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
     group = aws("ec2").create_security_group(GroupName="kept", Description="d")["GroupId"]
     Recorder(store, CloudConnector(settings.accounts)).record_pass(SOURCE, resource_types=[SG])
@@ -245,7 +262,10 @@ def test_a_type_that_cannot_be_listed_keeps_its_resources(store: Store, settings
 
 def test_an_unreachable_endpoint_gives_one_clear_status(store: Store) -> None:
     account = AccountSettings(
-        account_id="123456789012", access_key_id="test", secret_access_key="test", endpoint_url="http://127.0.0.1:9"
+        account_id="123456789012",
+        access_key_id="test",
+        secret_access_key="test",
+        endpoint_url="http://127.0.0.1:9",
     )
     store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
     connector = CloudConnector([account])

@@ -60,7 +60,9 @@ def make_item(
         relationships=state.relationships,
         configuration=state.configuration,
         supplementary_configuration=dict(state.supplementary_configuration),
-        diff=ItemDiff(ChangeType.UPDATE, {"Configuration.N": PropertyChange(state_id - 1, state_id, ChangeType.UPDATE)}),
+        diff=ItemDiff(
+            ChangeType.UPDATE, {"Configuration.N": PropertyChange(state_id - 1, state_id, ChangeType.UPDATE)}
+        ),
     )
     return NewItem(item, state.content_hash())
 
