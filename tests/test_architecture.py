@@ -98,10 +98,24 @@ def test_every_collector_is_registered_under_its_aws_type_and_tested() -> None:
 
 def test_the_issue_s_resource_types_are_all_collected() -> None:
     wanted = {
-        "AWS::EC2::SecurityGroup", "AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::EC2::VPC",
-        "AWS::EC2::Subnet", "AWS::EC2::NetworkInterface", "AWS::EC2::InternetGateway", "AWS::IAM::User", "AWS::IAM::Group",
-        "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::S3::Bucket", "AWS::RDS::DBInstance", "AWS::KMS::Key",
-        "AWS::CloudTrail::Trail", "AWS::Lambda::Function", "AWS::SNS::Topic", "AWS::SQS::Queue",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::Instance",
+        "AWS::EC2::Volume",
+        "AWS::EC2::VPC",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::NetworkInterface",
+        "AWS::EC2::InternetGateway",
+        "AWS::IAM::User",
+        "AWS::IAM::Group",
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::S3::Bucket",
+        "AWS::RDS::DBInstance",
+        "AWS::KMS::Key",
+        "AWS::CloudTrail::Trail",
+        "AWS::Lambda::Function",
+        "AWS::SNS::Topic",
+        "AWS::SQS::Queue",
         "AWS::DynamoDB::Table",
-    }  # fmt: skip
+    }
     assert wanted <= set(load_collectors())

@@ -57,8 +57,10 @@ account_id = "111122223333"
 
 
 def test_defaults_and_the_environment(tmp_path: Path) -> None:
-    settings = load_settings(write(tmp_path, '[[accounts]]\naccount_id = "111122223333"\nregions = ["eu-west-1"]\n'),
-                             environ={"ROOST_DB": "sqlite:////tmp/x.db"})
+    settings = load_settings(
+        write(tmp_path, '[[accounts]]\naccount_id = "111122223333"\nregions = ["eu-west-1"]\n'),
+        environ={"ROOST_DB": "sqlite:////tmp/x.db"},
+    )
     assert settings.db_url == "sqlite:////tmp/x.db"
     account = settings.accounts[0]
     assert account.global_region == "eu-west-1"

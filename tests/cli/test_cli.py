@@ -134,3 +134,20 @@ def test_recorder_put_validates_the_recording_group(roost: Callable[..., Result]
     assert listed[0]["strategy"] == "EXCLUSION_BY_RESOURCE_TYPES" and listed[0]["types"] == [
         "AWS::EC2::Volume"
     ]
+
+
+def test_an_unreachable_account_is_one_line_per_source(roost: Callable[..., Result]) -> None:
+    Path("roost.toml").write_text(
+        '[[accounts]]\naccount_id = "123456789012"\nregions = ["us-east-1"]\n'
+        'access_key_id = "test"\nsecret_access_key = "test"\nendpoint_url = "http://127.0.0.1:9"\n'
+    )
+    _ok(roost("recorder", "put"))
+    result = roost("record", "--once")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("roost:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("roost: 123456789012/us-east-1: EndpointConnectionError:")
+    assert "Traceback" not in result.output
+    status = json.loads(_ok(roost("-o", "json", "status")))
+    assert status["recorders"][0]["last status"] == "Failure"
+    assert status["recorders"][0]["last error"].startswith("EndpointConnectionError")
