@@ -213,6 +213,8 @@ class RecorderStore:
         if current is None:
             return
         changed = current.last_status != status
+        if not changed and (current.last_error_code, current.last_error_message) == (error_code, error_message):
+            return  # a pass that ends as the last one did writes nothing here
         updated = replace(
             current,
             last_status=status,
@@ -238,6 +240,16 @@ class RecorderStore:
         self, source: AccountRegion, resource_type: str, errors: Sequence[CollectionError]
     ) -> None:
         """The errors of the latest collection of a type replace those of the one before."""
+        type_filter = (
+            errors_t.c.account_id == source.account_id,
+            errors_t.c.region == source.region,
+            errors_t.c.resource_type == resource_type,
+        )
+        if not errors:
+            # The usual case: nothing failed. Only write if a failure is still on record.
+            with self._engine.connect() as conn:
+                if conn.execute(sa.select(errors_t.c.resource_type).where(*type_filter).limit(1)).first() is None:
+                    return
         with self._write() as conn, conn.begin():
             conn.execute(
                 errors_t.delete().where(
