@@ -26,8 +26,9 @@ LAYERS = {
     "roost.cloud": 1,
     "roost.recorder": 2,
     "roost.delivery": 2,
-    "roost.service": 3,
-    "roost.cli": 4,
+    "roost.api": 3,
+    "roost.service": 4,
+    "roost.cli": 5,
 }
 
 

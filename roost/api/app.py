@@ -1,0 +1,106 @@
+"""The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target: StarlingDoveService.<Operation>`.
+
+Order of checks, as AWS's front end: the target names an operation; the signature is valid; the body
+is a JSON object; it fits the operation's input shape; then the handler runs (in a worker thread: the
+core is synchronous). Every failure is HTTP 400 with `{"__type": ..., "message": ...}`; only a bug in
+roost answers 500 InternalFailure, and it is logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from roost.api.auth import KeyRing, authenticate
+from roost.api.context import ApiServices, RequestContext
+from roost.api.operations import OPERATIONS, load_operations
+from roost.api.serialize import shape_output
+from roost.api.service_model import CONTENT_TYPE, SIGNING_NAME, TARGET_PREFIX, operation_model
+from roost.api.validation import validate_input
+from roost.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+_JSON_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
+
+
+def _response(status: int, body: dict[str, Any], request_id: str) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type=CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id},
+    )
+
+
+def error_response(error: ApiError, request_id: str) -> Response:
+    response = _response(400, {"__type": error.code, "message": error.message}, request_id)
+    response.headers["x-amzn-ErrorType"] = error.code
+    return response
+
+
+class ConfigApi:
+    """Answers Config API requests for the accounts in `keys`, with `services` behind it."""
+
+    def __init__(self, services: ApiServices, keys: KeyRing, *, strict_output: bool = False) -> None:
+        self.services = services
+        self.keys = keys
+        self.strict_output = strict_output
+        load_operations()
+
+    async def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        try:
+            body = await request.body()
+            return await self._handle(request, body, request_id)
+        except ApiError as error:
+            return error_response(error, request_id)
+        except Exception:
+            log.exception("internal error answering %s", request.headers.get("x-amz-target"))
+            failure = ApiError("InternalFailure", "roost failed to answer this request; its log says why.")
+            return _response(500, {"__type": failure.code, "message": failure.message}, request_id)
+
+    async def _handle(self, request: Request, body: bytes, request_id: str) -> Response:
+        target = request.headers.get("x-amz-target")
+        if not target:
+            raise ApiError("UnknownOperationException", "The request has no X-Amz-Target header.")
+        prefix, _, name = target.partition(".")
+        operation = operation_model(name) if prefix == TARGET_PREFIX else None
+        if operation is None:
+            raise ApiError("UnknownOperationException", f"{target} is not an operation of AWS Config.")
+        content_type = request.headers.get("content-type", CONTENT_TYPE).split(";")[0].strip().lower()
+        if content_type not in _JSON_TYPES:
+            raise ApiError("SerializationException", f"Unsupported Content-Type {content_type!r}.")
+        caller = authenticate(
+            self.keys,
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers=request.headers,
+            body=body,
+            now=self.services.clock.now(),
+            service=SIGNING_NAME,
+        )
+        try:
+            params = json.loads(body) if body.strip() else {}
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ApiError("SerializationException", f"The request body is not valid JSON: {exc}") from None
+        if not isinstance(params, dict):
+            raise ApiError("SerializationException", "The request body must be a JSON object.")
+        validate_input(operation.input_shape, params)
+        if name not in OPERATIONS:
+            raise ApiError(
+                "NotImplementedException",
+                f"roost does not implement {name} yet; docs/api-coverage.md lists what it does.",
+            )
+        handler = OPERATIONS.get(name)
+        context = RequestContext(self.services, caller, name)
+        result = await run_in_threadpool(handler, context, params)
+        shaped = shape_output(operation.output_shape, result, strict=self.strict_output)
+        return _response(200, shaped, request_id)

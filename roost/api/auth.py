@@ -1,0 +1,151 @@
+"""Who is calling: SigV4 signatures checked against the access keys roost knows.
+
+Keys map to accounts in roost.toml ([[access_keys]]); in sandbox mode the pair test/test is the
+sandbox account. The region comes from the credential scope. A permissive mode (any key; a 12-digit
+key id is taken as the account id, as moto does) exists only when switched on explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, unquote
+
+from roost.errors import ApiError
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+PERMISSIVE_DEFAULT_ACCOUNT = "123456789012"
+
+_AUTH = re.compile(
+    r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),"
+    r"\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    access_key_id: str
+    account_id: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    key_id: str
+    secret: str
+    account_id: str
+
+
+class KeyRing:
+    """The access keys roost accepts, and whether it accepts any key (permissive mode)."""
+
+    def __init__(self, keys: Iterable[KeyPair], *, permissive: bool = False) -> None:
+        self._keys = {k.key_id: k for k in keys}
+        self.permissive = permissive
+
+    def get(self, key_id: str) -> KeyPair | None:
+        return self._keys.get(key_id)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    key = _hmac(f"AWS4{secret}".encode(), date)
+    key = _hmac(key, region)
+    key = _hmac(key, service)
+    return _hmac(key, "aws4_request")
+
+
+def _canonical_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = []
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        pairs.append((quote(unquote(name), safe="-_.~"), quote(unquote(value), safe="-_.~")))
+    return "&".join(f"{n}={v}" for n, v in sorted(pairs))
+
+
+def canonical_request(
+    method: str, path: str, query: str, headers: Mapping[str, str], signed: list[str], body: bytes
+) -> str:
+    canonical_headers = "".join(f"{name}:{' '.join(headers.get(name, '').split())}\n" for name in signed)
+    payload = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    uri = quote(unquote(path) or "/", safe="/-_.~")
+    return "\n".join([method, uri, _canonical_query(query), canonical_headers, ";".join(signed), payload])
+
+
+def authenticate(
+    keys: KeyRing,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    service: str,
+) -> Caller:
+    """Check the request's SigV4 signature; return the caller or raise the error AWS gives."""
+    authorization = headers.get("authorization")
+    if not authorization:
+        raise ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
+    match = _AUTH.match(authorization)
+    if match is None:
+        raise ApiError(
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters "
+            "with the AWS4-HMAC-SHA256 algorithm.",
+        )
+    credential = match["credential"].split("/")
+    if len(credential) != 5 or credential[4] != "aws4_request":
+        raise ApiError("IncompleteSignatureException", f"Credential is malformed: {match['credential']}")
+    key_id, date, region, scope_service, _ = credential
+    key = keys.get(key_id)
+    if key is None and not keys.permissive:
+        raise ApiError(
+            "UnrecognizedClientException", "The security token included in the request is invalid."
+        )
+    if key is None:
+        account = key_id if re.fullmatch(r"\d{12}", key_id) else PERMISSIVE_DEFAULT_ACCOUNT
+        return Caller(key_id, account, region)
+    amz_date = headers.get("x-amz-date", "")
+    try:
+        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise ApiError("IncompleteSignatureException", "X-Amz-Date is missing or malformed.") from None
+    if abs(now - signed_at) > MAX_CLOCK_SKEW:
+        raise ApiError(
+            "InvalidSignatureException",
+            f"Signature expired: {amz_date} is now earlier or later than {now:%Y%m%dT%H%M%SZ} by more than 15 min.",
+        )
+    if not amz_date.startswith(date) or scope_service != service:
+        raise ApiError(
+            "InvalidSignatureException", "Credential should be scoped to a valid date and service."
+        )
+    signed = match["signed"].split(";")
+    if "host" not in signed:
+        raise ApiError("InvalidSignatureException", "'Host' must be a signed header.")
+    request = canonical_request(method, path, query, headers, signed, body)
+    scope = f"{date}/{region}/{scope_service}/aws4_request"
+    to_sign = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(request.encode()).hexdigest()])
+    expected = hmac.new(
+        signing_key(key.secret, date, region, scope_service), to_sign.encode(), hashlib.sha256
+    )
+    if not hmac.compare_digest(expected.hexdigest(), match["signature"]):
+        raise ApiError(
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method.",
+        )
+    return Caller(key_id, key.account_id, region)

@@ -1,0 +1,49 @@
+"""What a handler gets: the caller (account, region) and the services it may use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from roost.api.auth import Caller
+from roost.clock import Clock
+from roost.delivery import Deliverer
+from roost.model import AccountRegion
+from roost.recorder.recorder import Recorder
+from roost.store import Store
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class ApiServices:
+    store: Store
+    clock: Clock
+    recorder: Recorder | None = None
+    """Targeted collection and recording plans; None when the server records nothing itself."""
+    deliverer: Deliverer | None = None
+    """Bucket checks and snapshots; None when the server delivers nothing itself."""
+    recording_changed: Callable[[], None] = field(default=_nothing)
+    """Called after a recorder started, stopped or changed (wakes the recording loop)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    services: ApiServices
+    caller: Caller
+    operation: str
+
+    @property
+    def source(self) -> AccountRegion:
+        """Everything a caller sees or changes is scoped by their account and region."""
+        return AccountRegion(self.caller.account_id, self.caller.region)
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock

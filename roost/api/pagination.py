@@ -1,0 +1,42 @@
+"""Page sizes and opaque next-tokens.
+
+A token is base64 of a small JSON document naming the operation it belongs to and where the next page
+starts; a token that does not decode, or belongs to another operation, is InvalidNextTokenException.
+A page size of 0 (or none) means the operation's default, as in AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from roost.errors import ApiError
+
+
+def page_size(value: int | None, *, default: int, maximum: int) -> int:
+    if value is None or value == 0:
+        return default
+    if value < 0 or value > maximum:
+        raise ApiError("InvalidLimitException", f"The limit {value} is not between 1 and {maximum}.")
+    return value
+
+
+def encode_token(operation: str, position: Any) -> str:
+    raw = json.dumps({"o": operation, "p": position}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(operation: str, token: str | None) -> Any:
+    """The position a token stands for, or None for no token ("" counts as none, as rdklib sends it)."""
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        document = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.") from None
+    if not isinstance(document, dict) or document.get("o") != operation or "p" not in document:
+        raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.")
+    return document["p"]

@@ -1,0 +1,65 @@
+"""Serving roost's HTTP endpoints with uvicorn, on a thread of this process."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from roost.api.app import ConfigApi, error_response
+from roost.errors import ApiError
+
+
+def build_app(config_api: ConfigApi) -> Starlette:
+    async def not_found(request: Request) -> Response:
+        return error_response(
+            ApiError("UnknownOperationException", f"{request.method} {request.url.path} is not served here."),
+            "-",
+        )
+
+    return Starlette(
+        routes=[
+            Route("/", config_api.handle, methods=["POST"]),
+            Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        ]
+    )
+
+
+class HttpServer:
+    """uvicorn in a daemon thread; port 0 binds a free port (see `port` once started)."""
+
+    def __init__(self, app: Starlette, *, host: str = "127.0.0.1", port: int = 7700) -> None:
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="roost-http", daemon=True)
+        self.host = host
+
+    def start(self, *, timeout: float = 30) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise OSError(f"the HTTP server could not start on {self.host} (is the port in use?)")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the HTTP server did not start in time")
+            time.sleep(0.01)
+
+    @property
+    def port(self) -> int:
+        sockets = self._server.servers[0].sockets
+        return int(sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

@@ -1,0 +1,96 @@
+"""A live roost API on 127.0.0.1 (uvicorn on a free port) over a real SQLite store and the sandbox,
+and real boto3 clients signed with the keys roost knows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from roost.api.app import ConfigApi
+from roost.api.auth import KeyPair, KeyRing
+from roost.api.context import ApiServices
+from roost.api.server import HttpServer, build_app
+from roost.clock import SystemClock
+from roost.cloud import CloudConnector
+from roost.delivery import Deliverer
+from roost.recorder.recorder import Recorder
+from roost.settings import Settings
+from roost.store import Store
+
+SANDBOX_KEYS = KeyPair("test", "test", "123456789012")
+OTHER_KEYS = KeyPair("AKIAOTHERACCOUNT0001", "other-secret", "210987654321")
+
+
+class LiveApi:
+    def __init__(self, server: HttpServer, services: ApiServices) -> None:
+        self.server = server
+        self.services = services
+        self.recording_changes = 0
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def client(
+        self,
+        *,
+        keys: KeyPair = SANDBOX_KEYS,
+        region: str = "us-east-1",
+        service: str = "config",
+        retries: int = 1,
+    ) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=keys.key_id,
+            aws_secret_access_key=keys.secret,
+            config=Config(retries={"max_attempts": retries, "mode": "standard"}),
+        )
+
+
+@pytest.fixture
+def live_api(store: Store, settings: Settings) -> Iterator[LiveApi]:
+    clock = SystemClock()
+    connector = CloudConnector(settings.accounts)
+    services = ApiServices(
+        store=store,
+        clock=clock,
+        recorder=Recorder(store, connector, clock=clock),
+        deliverer=Deliverer(store, connector, clock, history_interval_seconds=3600),
+    )
+    api = ConfigApi(services, KeyRing([SANDBOX_KEYS, OTHER_KEYS]), strict_output=True)
+    server = HttpServer(build_app(api), port=0)
+    server.start()
+    live = LiveApi(server, services)
+
+    def changed() -> None:
+        live.recording_changes += 1
+
+    services.recording_changed = changed
+    yield live
+    server.stop()
+
+
+@pytest.fixture
+def config(live_api: LiveApi) -> Any:
+    """A boto3 Config client of the sandbox account in us-east-1, pointed at roost."""
+    return live_api.client()
+
+
+@pytest.fixture
+def client_error() -> Callable[..., str]:
+    """client_error(lambda: config.op(...)) -> the AWS error code it raised."""
+    from botocore.exceptions import ClientError
+
+    def run(call: Callable[[], Any]) -> str:
+        with pytest.raises(ClientError) as raised:
+            call()
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        return str(raised.value.response["Error"]["Code"])
+
+    return run
