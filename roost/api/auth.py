@@ -127,7 +127,8 @@ def authenticate(
     if abs(now - signed_at) > MAX_CLOCK_SKEW:
         raise ApiError(
             "InvalidSignatureException",
-            f"Signature expired: {amz_date} is now earlier or later than {now:%Y%m%dT%H%M%SZ} by more than 15 min.",
+            f"Signature expired: {amz_date} is now earlier or later than {now:%Y%m%dT%H%M%SZ} "
+            "by more than 15 min.",
         )
     if not amz_date.startswith(date) or scope_service != service:
         raise ApiError(

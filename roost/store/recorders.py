@@ -213,7 +213,10 @@ class RecorderStore:
         if current is None:
             return
         changed = current.last_status != status
-        if not changed and (current.last_error_code, current.last_error_message) == (error_code, error_message):
+        if not changed and (current.last_error_code, current.last_error_message) == (
+            error_code,
+            error_message,
+        ):
             return  # a pass that ends as the last one did writes nothing here
         updated = replace(
             current,
@@ -248,7 +251,10 @@ class RecorderStore:
         if not errors:
             # The usual case: nothing failed. Only write if a failure is still on record.
             with self._engine.connect() as conn:
-                if conn.execute(sa.select(errors_t.c.resource_type).where(*type_filter).limit(1)).first() is None:
+                if (
+                    conn.execute(sa.select(errors_t.c.resource_type).where(*type_filter).limit(1)).first()
+                    is None
+                ):
                     return
         with self._write() as conn, conn.begin():
             conn.execute(
