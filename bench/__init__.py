@@ -1,0 +1,1 @@
+"""roost's benchmarks: `python -m bench [names...] [--quick]` (see bench/README.md)."""
