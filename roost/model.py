@@ -26,6 +26,8 @@ GLOBAL_REGION = "global"
 #: The resource types AWS treats as global: recorded once per account, in one region.
 GLOBAL_RESOURCE_TYPES = frozenset({"AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"})
 
+_HASH_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=str)
+
 JSONValue = Any
 """A value that survives `json.dumps`: dict, list, str, int, float, bool or None."""
 
@@ -115,16 +117,13 @@ class ResourceState:
         AWS writes a new item when the configuration, supplementary configuration, tags or
         relationships change; names, ARNs and creation times follow from those.
         """
-        payload = json.dumps(
+        payload = _HASH_ENCODER.encode(
             [
                 self.configuration,
                 self.supplementary_configuration,
                 self.tags,
                 [r.sort_key() for r in sorted(self.relationships, key=Relationship.sort_key)],
-            ],
-            sort_keys=True,
-            separators=(",", ":"),
-            default=str,
+            ]
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 

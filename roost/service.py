@@ -22,6 +22,7 @@ from roost.model import (
 )
 from roost.recorder.loop import RecordingLoop
 from roost.recorder.recorder import Recorder
+from roost.recorder.retention import PRUNE_INTERVAL_SECONDS, prune_history
 from roost.settings import Settings
 from roost.store import Store
 
@@ -72,7 +73,13 @@ class Roost:
         self.clock: Clock = clock or SystemClock()
         self.store = store or Store.open(settings.db_url)
         self.connector = CloudConnector(settings.accounts)
-        self.recorder = Recorder(self.store, self.connector, clock=self.clock, batch_size=settings.batch_size)
+        self.recorder = Recorder(
+            self.store,
+            self.connector,
+            clock=self.clock,
+            batch_size=settings.batch_size,
+            discover_unrecorded=settings.discover_unrecorded_types,
+        )
         self.loop = RecordingLoop(self.recorder, settings)
         from roost.delivery import Deliverer
 
@@ -80,6 +87,7 @@ class Roost:
             self.store, self.connector, self.clock, history_interval_seconds=settings.history_interval_seconds
         )
         self._delivery_ticker = Ticker("roost-delivery", 2.0, self.deliverer.run_once)
+        self._retention_ticker = Ticker("roost-retention", PRUNE_INTERVAL_SECONDS, self.prune_history)
 
     def ensure_recording(self, source: AccountRegion, *, bucket: str | None = None) -> SourceSetup:
         """Record everything in `source`, delivering to `bucket`, unless a recorder is already set up there.
@@ -137,12 +145,18 @@ class Roost:
                     found[AccountRegion(account.account_id, region)] = error
         return found
 
+    def prune_history(self) -> dict[AccountRegion, int]:
+        """Delete history older than each source's retention period (runs hourly once started)."""
+        return prune_history(self.store, self.clock)
+
     def start(self) -> None:
         self.loop.start()
         self._delivery_ticker.start()
+        self._retention_ticker.start()
 
     def stop(self, *, close_store: bool = True) -> None:
         self.loop.stop()
         self._delivery_ticker.stop()
+        self._retention_ticker.stop()
         if close_store:
             self.store.close()

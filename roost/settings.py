@@ -82,6 +82,7 @@ class Settings:
     type_intervals: dict[str, float] = field(default_factory=dict)
     history_interval_seconds: float = DEFAULT_HISTORY_INTERVAL_SECONDS
     batch_size: int = 500
+    discover_unrecorded_types: bool = False
     accounts: tuple[AccountSettings, ...] = ()
     access_keys: tuple[AccessKey, ...] = ()
     source_file: Path | None = None
@@ -179,6 +180,9 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     batch_size = _expect(recording.get("batch_size", 500), int, "recording.batch_size")
     if batch_size < 1:
         raise ConfigurationError("recording.batch_size must be at least 1")
+    discover = _expect(
+        recording.get("discover_unrecorded_types", False), bool, "recording.discover_unrecorded_types"
+    )
     type_intervals = _expect(recording.get("type_intervals", {}), dict, "recording.type_intervals")
     for type_name, seconds in type_intervals.items():
         _expect(seconds, (int, float), f"recording.type_intervals[{type_name!r}]")
@@ -210,6 +214,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         type_intervals={str(k): float(v) for k, v in type_intervals.items()},
         history_interval_seconds=float(history),
         batch_size=batch_size,
+        discover_unrecorded_types=discover,
         accounts=accounts,
         access_keys=tuple(keys),
         source_file=path,

@@ -3,13 +3,16 @@
 Order of checks, as AWS's front end: the target names an operation; the signature is valid; the body
 is a JSON object; it fits the operation's input shape; then the handler runs (in a worker thread: the
 core is synchronous). Every failure is HTTP 400 with `{"__type": ..., "message": ...}`; only a bug in
-roost answers 500 InternalFailure, and it is logged with its traceback.
+roost answers 500 InternalFailure, and it is logged with its traceback. A parameter error a handler
+raises that its operation does not model (a bad token, for an operation that models only
+ValidationException) is answered as one it does model: see `answered_code`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
 from typing import Any
 
@@ -21,13 +24,67 @@ from roost.api.auth import KeyRing, authenticate
 from roost.api.context import ApiServices, RequestContext
 from roost.api.operations import OPERATIONS, load_operations
 from roost.api.serialize import shape_output
-from roost.api.service_model import CONTENT_TYPE, SIGNING_NAME, TARGET_PREFIX, operation_model
+from roost.api.service_model import (
+    COMMON_ERRORS,
+    CONTENT_TYPE,
+    SIGNING_NAME,
+    TARGET_PREFIX,
+    modeled_errors,
+    operation_model,
+)
 from roost.api.validation import validate_input
 from roost.errors import ApiError
 
 log = logging.getLogger(__name__)
 
 _JSON_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
+
+#: Parameter errors that shared helpers (pagination) raise in the words of the older operations. An
+#: operation that models none of them (the newer ones model only ValidationException) answers with
+#: the generic one it does model instead, so a client never sees an error its operation lacks.
+PARAMETER_ERRORS = frozenset(
+    {"InvalidNextTokenException", "InvalidLimitException", "InvalidParameterValueException"}
+)
+
+
+def answered_code(operation: str, code: str) -> str:
+    """The error code the wire carries when `operation`'s handler raises ApiError(`code`)."""
+    modeled = modeled_errors(operation)
+    if code not in PARAMETER_ERRORS or code in modeled:
+        return code
+    for generic in ("ValidationException", "InvalidParameterValueException"):
+        if generic in modeled:
+            return generic
+    return "ValidationException"
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object (empty means {}); anything else is a SerializationException.
+
+    Strict as AWS's parser is: UTF-8 only, no NaN/Infinity, numbers that fit a double, and nesting
+    or digits beyond Python's limits are answered, not raised."""
+    if not body.strip():
+        return {}
+    try:
+        params = json.loads(body.decode("utf-8"), parse_constant=_no_constants, parse_float=_finite)
+    except RecursionError:
+        raise ApiError("SerializationException", "The request body is nested too deeply.") from None
+    except ValueError as exc:  # also JSONDecodeError, UnicodeDecodeError, too many digits
+        raise ApiError("SerializationException", f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(params, dict):
+        raise ApiError("SerializationException", "The request body must be a JSON object.")
+    return params
 
 
 def _response(status: int, body: dict[str, Any], request_id: str) -> Response:
@@ -87,12 +144,7 @@ class ConfigApi:
             now=self.services.clock.now(),
             service=SIGNING_NAME,
         )
-        try:
-            params = json.loads(body) if body.strip() else {}
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ApiError("SerializationException", f"The request body is not valid JSON: {exc}") from None
-        if not isinstance(params, dict):
-            raise ApiError("SerializationException", "The request body must be a JSON object.")
+        params = parse_body(body)
         validate_input(operation.input_shape, params)
         if name not in OPERATIONS:
             raise ApiError(
@@ -101,6 +153,14 @@ class ConfigApi:
             )
         handler = OPERATIONS.get(name)
         context = RequestContext(self.services, caller, name)
-        result = await run_in_threadpool(handler, context, params)
+        try:
+            result = await run_in_threadpool(handler, context, params)
+        except ApiError as error:
+            code = answered_code(name, error.code)
+            if code != error.code:
+                raise ApiError(code, error.message) from None
+            if code not in COMMON_ERRORS and code not in modeled_errors(name):
+                log.warning("%s answered %s, an error it does not model (a roost bug)", name, code)
+            raise
         shaped = shape_output(operation.output_shape, result, strict=self.strict_output)
         return _response(200, shaped, request_id)

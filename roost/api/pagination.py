@@ -28,15 +28,19 @@ def encode_token(operation: str, position: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(operation: str, token: str | None) -> Any:
-    """The position a token stands for, or None for no token ("" counts as none, as rdklib sends it)."""
+def decode_token(operation: str, token: str | None, *, error_code: str = "InvalidNextTokenException") -> Any:
+    """The position a token stands for, or None for no token ("" counts as none, as rdklib sends it).
+
+    `error_code` is the error for a bad token: operations that model no InvalidNextTokenException
+    (ListConfigurationRecorders) answer ValidationException.
+    """
     if not token:
         return None
     try:
         padded = token + "=" * (-len(token) % 4)
         document = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.") from None
+        raise ApiError(error_code, "The nextToken provided is invalid.") from None
     if not isinstance(document, dict) or document.get("o") != operation or "p" not in document:
-        raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.")
+        raise ApiError(error_code, "The nextToken provided is invalid.")
     return document["p"]

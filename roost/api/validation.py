@@ -18,6 +18,9 @@ import botocore.model
 
 from roost.errors import ApiError
 
+#: What fits the model's integer (32-bit) and long (64-bit) members; bigger numbers do not parse.
+_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
 
 class _Problems:
     def __init__(self) -> None:
@@ -32,6 +35,11 @@ def _serialization(path: str, expected: str, value: Any) -> ApiError:
     found = type(value).__name__
     where = f" at '{path}'" if path else ""
     return ApiError("SerializationException", f"Expected {expected}{where}, found {found}.")
+
+
+# Custom resource types (PutResourceConfig) are read back through operations whose resourceType is
+# the ResourceType enum: AWS accepts a registered third-party type name there too.
+_CUSTOM_RESOURCE_TYPE = re.compile(r"(?!AWS::)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}")
 
 
 @functools.cache
@@ -91,7 +99,8 @@ def _walk(shape: botocore.model.Shape, value: Any, path: str, problems: _Problem
             raise _serialization(path, "a string", value)
         _check_length(shape, value, path, problems, "length")
         enum = shape.enum
-        if enum and value not in enum:
+        custom_type = shape.name == "ResourceType" and _CUSTOM_RESOURCE_TYPE.fullmatch(value) is not None
+        if enum and value not in enum and not custom_type:
             listed = ", ".join(enum) if len(enum) <= 40 else ", ".join(enum[:40]) + ", ..."
             problems.add(value, path, f"Member must satisfy enum value set: [{listed}]")
         pattern = shape.metadata.get("pattern")
@@ -102,6 +111,11 @@ def _walk(shape: botocore.model.Shape, value: Any, path: str, problems: _Problem
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _serialization(path, "a whole number", value)
+        low, high = _INT_RANGES[kind]
+        if not low <= value <= high:
+            bits = "32" if kind == "integer" else "64"
+            where = f" at '{path}'" if path else ""
+            raise ApiError("SerializationException", f"The number{where} does not fit a {bits}-bit integer.")
         if "min" in shape.metadata and value < shape.metadata["min"]:
             problems.add(
                 value, path, f"Member must have value greater than or equal to {shape.metadata['min']}"

@@ -72,7 +72,12 @@ def record(
     sources = _sources(obj, account, region)
     if not sources:
         fail("no configuration recorder to run: create one with `roost recorder put` (or run `roost up`)")
-    recorder = Recorder(obj.store, CloudConnector(obj.settings.accounts), batch_size=obj.settings.batch_size)
+    recorder = Recorder(
+        obj.store,
+        CloudConnector(obj.settings.accounts),
+        batch_size=obj.settings.batch_size,
+        discover_unrecorded=obj.settings.discover_unrecorded_types,
+    )
     if not once:
         from roost.cli.up import _wait_for_interrupt
         from roost.recorder.loop import RecordingLoop

@@ -7,10 +7,16 @@ import threading
 
 import click
 
+from roost.api.app import ConfigApi
+from roost.api.auth import KeyPair, KeyRing
+from roost.api.context import ApiServices
+from roost.api.server import HttpServer, build_app
 from roost.cli.context import CliContext
 from roost.cloud.lab_seed import LAB_REGIONS, seed_lab
 from roost.cloud.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, Sandbox
+from roost.errors import ConfigurationError
 from roost.model import AccountRegion
+from roost.service import Roost
 from roost.settings import SANDBOX_ACCOUNT_ID
 
 
@@ -61,17 +67,29 @@ def sandbox(port: int, seed: str) -> None:
     help="Region to record in the sandbox account (repeatable; default us-east-1).",
 )
 @click.option("--seed", type=click.Choice(["lab", "empty"]), default="lab", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
+@click.option("--port", default=7700, show_default=True, help="Port of the API (0: any free port).")
+@click.option(
+    "--permissive",
+    is_flag=True,
+    help="Accept any access key without checking signatures (a 12-digit key id is taken as the account).",
+)
 @click.pass_obj
 def up(
-    obj: CliContext, cloud_endpoint: str | None, sandbox_port: int, regions: tuple[str, ...], seed: str
+    obj: CliContext,
+    cloud_endpoint: str | None,
+    sandbox_port: int,
+    regions: tuple[str, ...],
+    seed: str,
+    host: str,
+    port: int,
+    permissive: bool,
 ) -> None:
     """Start roost: record continuously and deliver.
 
     With no account in roost.toml, roost starts its sandbox cloud in-process with the lab's
     resources and records it. With --cloud-endpoint it records that endpoint instead.
     """
-    from roost.service import Roost
-
     settings = obj.settings
     cloud: Sandbox | None = None
     sandbox_mode = not settings.accounts or cloud_endpoint is not None
@@ -87,6 +105,7 @@ def up(
         settings = settings.with_sandbox_account(endpoint, tuple(recorded_regions))
         obj.settings = settings
     roost = Roost(settings, store=obj.store)
+    api: HttpServer | None = None
     try:
         problems = roost.check_sources()
         for source, error in problems.items():
@@ -100,8 +119,17 @@ def up(
                         f"recording {setup.source}: all supported types, delivering to s3://{setup.bucket}"
                     )
         roost.start()
+        api = _serve_api(roost, host=host, port=port, sandbox_mode=sandbox_mode, permissive=permissive)
         click.echo("")
         click.echo("roost is up")
+        click.echo(f"  AWS Config API  {api.url}  (boto3 / aws configservice --endpoint-url {api.url})")
+        if permissive:
+            click.echo("  identity        permissive: any access key is accepted, signatures are not checked")
+        elif sandbox_mode:
+            click.echo(
+                f"  identity        access key {SANDBOX_ACCESS_KEY} / secret {SANDBOX_SECRET_KEY} "
+                f"is account {SANDBOX_ACCOUNT_ID}"
+            )
         click.echo(f"  store           {settings.db_url}")
         if sandbox_mode:
             click.echo(
@@ -117,9 +145,35 @@ def up(
         click.echo("stop with Ctrl-C")
         _wait_for_interrupt()
     finally:
+        if api is not None:
+            api.stop()
         roost.stop(close_store=False)
         if cloud is not None:
             cloud.stop()
+
+
+def _serve_api(roost: Roost, *, host: str, port: int, sandbox_mode: bool, permissive: bool) -> HttpServer:
+    """The Config API over this roost's store, recorder and delivery, on host:port."""
+    keys = [KeyPair(k.key_id, k.secret, k.account_id) for k in roost.settings.access_keys]
+    if sandbox_mode:
+        keys.append(KeyPair(SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SANDBOX_ACCOUNT_ID))
+    if not keys and not permissive:
+        click.echo("roost: no [[access_keys]] in roost.toml: the API will refuse every caller", err=True)
+    services = ApiServices(
+        store=roost.store,
+        clock=roost.clock,
+        recorder=roost.recorder,
+        deliverer=roost.deliverer,
+        recording_changed=roost.loop.wake,
+    )
+    server = HttpServer(
+        build_app(ConfigApi(services, KeyRing(keys, permissive=permissive))), host=host, port=port
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot serve the API on {host}:{port}: {exc}") from None
+    return server
 
 
 COMMANDS = [up, sandbox]

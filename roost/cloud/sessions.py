@@ -12,7 +12,9 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.credentials
 import botocore.exceptions
+import botocore.session
 
 from roost.errors import CloudError, CloudUnreachableError
 from roost.settings import AccountSettings
@@ -38,6 +40,7 @@ class CloudConnector:
         self._sessions: dict[tuple[str, str], boto3.session.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.RLock()
+        self._source_locks: dict[tuple[str, str], threading.Lock] = {}
 
     @property
     def accounts(self) -> list[AccountSettings]:
@@ -50,54 +53,94 @@ class CloudConnector:
             raise CloudError("UnknownAccount", f"account {account_id} is not configured") from None
 
     def client(self, account_id: str, region: str, service: str) -> Any:
+        """A cached client; raises CloudUnreachableError when the account's credentials cannot be had."""
         key = (account_id, region, service)
         with self._lock:
-            if key not in self._clients:
-                account = self.account(account_id)
-                try:
-                    session = self._session(account, region)
-                    self._clients[key] = session.client(
-                        service, endpoint_url=account.endpoint_url, config=client_config()
-                    )
-                except botocore.exceptions.BotoCoreError as exc:
-                    raise describe_error(exc) from None
-            return self._clients[key]
+            found = self._clients.get(key)
+        if found is not None:
+            return found
+        account = self.account(account_id)
+        # Building a session may call STS (a role to assume): hold only this source's lock meanwhile,
+        # so a slow or unreachable STS of one account never stalls the others.
+        with self._source_lock(account_id, region):
+            with self._lock:
+                found = self._clients.get(key)
+            if found is not None:
+                return found
+            try:
+                session = self._session(account, region)
+                made = session.client(service, endpoint_url=account.endpoint_url, config=client_config())
+            except botocore.exceptions.BotoCoreError as exc:
+                raise describe_error(exc) from None
+            with self._lock:
+                self._clients[key] = made
+            return made
+
+    def _source_lock(self, account_id: str, region: str) -> threading.Lock:
+        with self._lock:
+            return self._source_locks.setdefault((account_id, region), threading.Lock())
 
     def _session(self, account: AccountSettings, region: str) -> boto3.session.Session:
         key = (account.account_id, region)
-        if key not in self._sessions:
-            base = boto3.session.Session(
-                profile_name=account.profile,
-                aws_access_key_id=account.access_key_id,
-                aws_secret_access_key=account.secret_access_key,
-                aws_session_token=account.session_token,
-                region_name=region,
-            )
-            if account.role_arn:
-                base = self._assume_role(base, account, region)
-            self._sessions[key] = base
-        return self._sessions[key]
+        with self._lock:
+            cached = self._sessions.get(key)
+        if cached is not None:
+            return cached
+        base = boto3.session.Session(
+            profile_name=account.profile,
+            aws_access_key_id=account.access_key_id,
+            aws_secret_access_key=account.secret_access_key,
+            aws_session_token=account.session_token,
+            region_name=region,
+        )
+        session = self._assume_role(base, account, region) if account.role_arn else base
+        with self._lock:
+            self._sessions[key] = session
+        return session
 
     @staticmethod
     def _assume_role(
         base: boto3.session.Session, account: AccountSettings, region: str
     ) -> boto3.session.Session:
-        sts = base.client("sts", endpoint_url=account.endpoint_url, config=client_config())
-        params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "roost-recorder"}
+        """A session whose credentials come from assuming the account's role, renewed before they expire.
+
+        The first credentials are fetched now, so a role that cannot be assumed (trust policy, external
+        id, unreachable STS) is one error for the whole account and region, not one per resource type.
+        """
+        extra: dict[str, Any] = {"RoleSessionName": "roost-recorder"}
         if account.external_id:
-            params["ExternalId"] = account.external_id
-        try:
-            credentials = sts.assume_role(**params)["Credentials"]
-        except botocore.exceptions.ClientError as exc:
-            raise describe_error(exc) from None
-        except botocore.exceptions.BotoCoreError as exc:
-            raise describe_error(exc) from None
-        return boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=region,
+            extra["ExternalId"] = account.external_id
+        source = base.get_credentials()
+        if source is None:
+            raise CloudUnreachableError(
+                "NoCredentialsError", f"no credentials to assume {account.role_arn} with"
+            )
+
+        def sts_client(service: str, **kwargs: Any) -> Any:
+            return base._session.create_client(
+                service,
+                region_name=region,
+                endpoint_url=account.endpoint_url,
+                config=client_config(),
+                **kwargs,
+            )
+
+        fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
+            client_creator=sts_client, source_credentials=source, role_arn=account.role_arn, extra_args=extra
         )
+        credentials = botocore.credentials.DeferredRefreshableCredentials(
+            method="assume-role", refresh_using=fetcher.fetch_credentials
+        )
+        try:
+            credentials.get_frozen_credentials()
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            error = describe_error(exc)
+            raise CloudUnreachableError(
+                error.code, f"cannot assume {account.role_arn}: {error.message}"
+            ) from None
+        assumed = botocore.session.Session()
+        assumed._credentials = credentials  # botocore's own way to hand a session refreshing credentials
+        return boto3.session.Session(botocore_session=assumed, region_name=region)
 
     def check(self, account_id: str, region: str) -> str:
         """Ask STS who we are: the cheapest call that proves the endpoint and credentials work."""

@@ -20,6 +20,7 @@ nothing of it is marked deleted).
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from roost.errors import CloudError
 from roost.model import NOT_APPLICABLE_ZONE, AccountRegion, Relationship, ResourceState
 from roost.recorder.shape import camelize, dig, parse_time, tag_dict
 from roost.registry import Registry
+
+log = logging.getLogger(__name__)
 
 #: Errors of these codes on a targeted read mean "the resource is gone", not "the read failed".
 NOT_FOUND_CODES = frozenset(
@@ -185,6 +188,12 @@ class ListCollector(Collector):
             return self.build(ctx, raw)
         except CloudError as error:
             return ResourceFailure(resource_id, error)
+        except Exception as exc:  # an answer this collector did not expect: fail this resource only
+            log.exception("reading %s %s failed", self.resource_type, resource_id)
+            return ResourceFailure(
+                resource_id,
+                CloudError("InternalError", f"{type(exc).__name__}: {exc} (a roost bug: please report it)"),
+            )
 
     def build(self, ctx: CollectContext, raw: Mapping[str, Any]) -> ResourceState:
         details = self.describe(ctx, raw)

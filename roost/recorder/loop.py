@@ -5,6 +5,10 @@ collection: the base interval (10 s against the sandbox, 5 min against AWS, or
 `recording.interval_seconds`), a per-type override (`recording.type_intervals`), and for types
 the recorder records DAILY, at least 24 hours. Sources are recorded in parallel on a small thread
 pool; one source's failure is logged once (when it starts or changes) and never stops the others.
+
+Failures back off: a type that could not be collected, or a source that could not be reached, is
+tried again after its interval, doubled on each further failure up to an hour, so a denied call is
+not repeated every second against the user's account (and their CloudTrail).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from roost.model import AccountRegion, ConfigurationRecorder, RecordingFrequency
 from roost.recorder.recorder import PassResult, Recorder
@@ -23,6 +27,7 @@ from roost.settings import Settings
 log = logging.getLogger(__name__)
 
 DAILY_SECONDS = 24 * 3600.0
+MAX_BACKOFF_SECONDS = 3600.0
 
 PassListener = Callable[[PassResult], None]
 
@@ -44,6 +49,8 @@ class RecordingLoop:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="roost-record")
         self._running: dict[AccountRegion, Future[PassResult]] = {}
         self._last_error: dict[AccountRegion, str | None] = {}
+        # (source, type or None for the whole source) -> (failures in a row, not before this time)
+        self._backoff: dict[tuple[AccountRegion, str | None], tuple[int, datetime]] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -62,6 +69,8 @@ class RecordingLoop:
         collected = self.recorder.store.recorders.collections(recorder.source)
         due = []
         for resource_type in self.recorder.plan(recorder):
+            if not self._may_try(recorder.source, resource_type, now):
+                continue
             last = collected.get(resource_type)
             if last is None or now - last[0] >= timedelta(seconds=self.interval(recorder, resource_type)):
                 due.append(resource_type)
@@ -88,6 +97,8 @@ class RecordingLoop:
             running = self._running.get(source)
             if running is not None and not running.done():
                 continue
+            if not self._may_try(source, None, self.recorder.clock.now()):
+                continue
             due = self.due_types(recorder)
             last = self.recorder.store.recorders.last_pass(source)
             interrupted = last is not None and last.finished_time is None
@@ -107,6 +118,7 @@ class RecordingLoop:
         except Exception as exc:  # never let one source kill the loop; say what happened once
             self._report(source, f"{type(exc).__name__}: {exc}")
             raise
+        self._note_failures(source, result)
         if result.aborted is not None:
             self._report(source, f"{result.aborted.code}: {result.aborted.message}")
         elif result.errors:
@@ -117,6 +129,31 @@ class RecordingLoop:
         if self.on_pass is not None:
             self.on_pass(result)
         return result
+
+    def _may_try(self, source: AccountRegion, resource_type: str | None, now: datetime) -> bool:
+        entry = self._backoff.get((source, resource_type))
+        return entry is None or now >= entry[1]
+
+    def _note_failures(self, source: AccountRegion, result: PassResult) -> None:
+        now = self.recorder.clock.now()
+        recorder = self.recorder.store.recorders.get(source)
+        base = self.settings.recording_interval(self.recorder.connector.account(source.account_id))
+
+        def fail(key: tuple[AccountRegion, str | None], interval: float) -> None:
+            count = self._backoff.get(key, (0, now))[0] + 1
+            delay = min(interval * 2 ** (count - 1), max(interval, MAX_BACKOFF_SECONDS))
+            self._backoff[key] = (count, now + timedelta(seconds=delay))
+
+        if result.aborted is not None:
+            fail((source, None), base)
+        else:
+            self._backoff.pop((source, None), None)
+        for type_result in result.types:
+            key = (source, type_result.resource_type)
+            if type_result.failed and recorder is not None:
+                fail(key, self.interval(recorder, type_result.resource_type))
+            else:
+                self._backoff.pop(key, None)
 
     def _report(self, source: AccountRegion, error: str | None) -> None:
         if self._last_error.get(source) == error:

@@ -15,36 +15,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from roost.clock import Clock, SystemClock, to_millis
+from roost.clock import Clock, SystemClock
 from roost.cloud import CloudConnector
 from roost.errors import CloudError, CloudUnreachableError
 from roost.model import (
-    GLOBAL_REGION,
     AccountRegion,
     CollectionError,
     ConfigurationItem,
     ConfigurationRecorder,
-    DiscoveredResource,
-    ItemStatus,
     RecorderLastStatus,
-    RecordingFrequency,
     ResourceKey,
     ResourceState,
 )
 from roost.recorder.collector import CollectContext, Collector, ResourceFailure, load_collectors
-from roost.recorder.diff import diff_states
 from roost.recorder.recording_group import frequency_for, recorded_types
+from roost.recorder.writer import ItemListener, ItemWriter, identity_only, internal_error
 from roost.registry import Registry
-from roost.store import NewItem, Store
+from roost.store import Store
 
 log = logging.getLogger(__name__)
 
-ItemListener = Callable[[Sequence[ConfigurationItem]], None]
-"""Called with each batch of items right after it is committed (the rule engine subscribes here)."""
 
 ProgressCallback = Callable[[str, int], None]
 """Called as (resource_type, resources seen so far) while a type is collected."""
@@ -78,18 +71,6 @@ class PassResult:
         return [e for t in self.types for e in t.errors]
 
 
-def _identity_only(state: ResourceState) -> ResourceState:
-    """What AWS keeps of a resource whose type is not recorded: who it is, not what it is."""
-    return ResourceState(
-        resource_type=state.resource_type,
-        resource_id=state.resource_id,
-        resource_name=state.resource_name,
-        arn=state.arn,
-        availability_zone=state.availability_zone,
-        resource_creation_time=state.resource_creation_time,
-    )
-
-
 class Recorder:
     def __init__(
         self,
@@ -99,13 +80,16 @@ class Recorder:
         clock: Clock | None = None,
         collectors: Registry[type[Collector]] | None = None,
         batch_size: int = 500,
+        discover_unrecorded: bool = False,
     ) -> None:
         self.store = store
         self.connector = connector
         self.clock: Clock = clock or SystemClock()
         self.collectors = collectors if collectors is not None else load_collectors()
         self.batch_size = batch_size
+        self.discover_unrecorded = discover_unrecorded
         self.listeners: list[ItemListener] = []
+        self.writer = ItemWriter(store, self.clock, self.listeners)
         self._locks: dict[AccountRegion, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -114,7 +98,10 @@ class Recorder:
     def plan(self, recorder: ConfigurationRecorder) -> dict[str, bool]:
         """Every type collected in the recorder's source, and whether it is recorded (or only discovered).
 
-        Global types are collected only in the account's global region, once per account.
+        Global types are collected only in the account's global region, once per account. Types
+        outside the recording group are collected only with `discover_unrecorded` (AWS discovers them
+        as ResourceNotRecorded; roost leaves them alone by default, so that a least-privilege role or
+        an exclusion list keeps it away from services the user did not ask to record).
         """
         account = self.connector.account(recorder.account_id)
         collectable = [
@@ -123,7 +110,9 @@ class Recorder:
             if not collector.global_resource or recorder.region == account.global_region
         ]
         recorded = recorded_types(recorder.recording_group, collectable)
-        return {name: name in recorded for name in collectable}
+        return {
+            name: name in recorded for name in collectable if self.discover_unrecorded or name in recorded
+        }
 
     def _lock(self, source: AccountRegion) -> threading.Lock:
         with self._locks_guard:
@@ -168,20 +157,28 @@ class Recorder:
                 pass_id = self.store.recorders.start_pass(source, wanted, now=self.clock.now())
                 todo = wanted
                 result = PassResult(source, pass_id)
-            for resource_type in todo:
-                try:
-                    type_result = self._record_type(
-                        recorder,
-                        resource_type,
-                        recorded=plan[resource_type],
-                        pass_id=result.pass_id,
-                        progress=progress,
-                    )
-                except CloudUnreachableError as error:
-                    result.aborted = error
-                    break
-                result.types.append(type_result)
-            self._finish(recorder, result)
+            try:
+                for resource_type in todo:
+                    try:
+                        type_result = self._record_type(
+                            recorder,
+                            resource_type,
+                            recorded=plan[resource_type],
+                            pass_id=result.pass_id,
+                            progress=progress,
+                        )
+                    except CloudUnreachableError as error:
+                        result.aborted = error
+                        break
+                    except Exception as exc:
+                        # A bug or an API answer no collector expected: this type fails, the pass goes on.
+                        log.exception("collecting %s in %s failed", resource_type, source)
+                        type_result = TypeResult(resource_type, failed=True)
+                        type_result.errors.append(self._error(resource_type, None, internal_error(exc)))
+                        self.store.recorders.replace_errors(source, resource_type, type_result.errors)
+                    result.types.append(type_result)
+            finally:
+                self._finish(recorder, result)
         return result
 
     def _finish(self, recorder: ConfigurationRecorder, result: PassResult) -> None:
@@ -248,39 +245,48 @@ class Recorder:
         current = self.store.items.current_states(source, resource_type)
         seen: set[str] = set()
         pending: list[ResourceState] = []
+
+        def flush(states: list[ResourceState]) -> int:
+            return self.writer.write(
+                source,
+                current,
+                states,
+                frequency,
+                recorded=recorded,
+                global_resource=collector.global_resource,
+            )
+
         try:
             for found in collector.collect(self.context(source)):
+                if found.resource_id in seen:
+                    continue  # a paginated listing of a changing set can repeat an entry
                 result.seen += 1
                 seen.add(found.resource_id)
                 if isinstance(found, ResourceFailure):
                     result.errors.append(self._error(resource_type, found.resource_id, found.error))
                 else:
-                    state = found if recorded else _identity_only(found)
-                    if self._changed(current.get(state.resource_id), state, recorded=recorded):
+                    state = found if recorded else identity_only(found)
+                    if self.writer.changed(current.get(state.resource_id), state, recorded=recorded):
                         pending.append(state)
                         if len(pending) >= self.batch_size:
-                            result.items_written += self._write(
-                                collector, source, current, pending, frequency, recorded=recorded
-                            )
+                            result.items_written += flush(pending)
                             pending = []
                 if progress is not None:
                     progress(resource_type, result.seen)
         except CloudUnreachableError:
             if pending:
-                result.items_written += self._write(
-                    collector, source, current, pending, frequency, recorded=recorded
-                )
+                result.items_written += flush(pending)
             raise
         except CloudError as error:
             result.failed = True
             result.errors.append(self._error(resource_type, None, error))
         if pending:
-            result.items_written += self._write(
-                collector, source, current, pending, frequency, recorded=recorded
-            )
+            result.items_written += flush(pending)
         if not result.failed:
             gone = [r for r in current.values() if r.resource_id not in seen and not r.is_deleted]
-            result.items_written += self._write_deletions(collector, source, gone)
+            result.items_written += self.writer.write_deletions(
+                source, gone, global_resource=collector.global_resource
+            )
             self.store.recorders.mark_collected(source, resource_type, now=self.clock.now(), pass_id=pass_id)
         self.store.recorders.replace_errors(source, resource_type, result.errors)
         return result
@@ -311,137 +317,21 @@ class Recorder:
             if found is None:
                 if previous is None or previous.is_deleted:
                     return None
-                self._write_deletions(collector, source, [previous])
+                self.writer.write_deletions(source, [previous], global_resource=collector.global_resource)
             else:
-                state = found if plan[key.resource_type] else _identity_only(found)
-                if not self._changed(previous, state, recorded=plan[key.resource_type]):
+                state = found if plan[key.resource_type] else identity_only(found)
+                if not self.writer.changed(previous, state, recorded=plan[key.resource_type]):
                     return None
-                self._write(collector, source, current, [state], frequency, recorded=plan[key.resource_type])
+                self.writer.write(
+                    source,
+                    current,
+                    [state],
+                    frequency,
+                    recorded=plan[key.resource_type],
+                    global_resource=collector.global_resource,
+                )
             after = self.store.items.latest_item(source, key)
             return after if after != before else None
-
-    # --- writing ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _changed(previous: DiscoveredResource | None, state: ResourceState, *, recorded: bool) -> bool:
-        if previous is None or previous.is_deleted:
-            return True
-        was_recorded = previous.status is not ItemStatus.RESOURCE_NOT_RECORDED
-        return was_recorded != recorded or previous.content_hash != state.content_hash()
-
-    def _next_state_id(self, previous: DiscoveredResource | None, now: datetime) -> int:
-        # AWS's modern state ids are the capture time in epoch milliseconds; roost keeps that form
-        # and adds the guarantee that ids only grow per resource, even if the clock steps back.
-        capture = to_millis(now)
-        return capture if previous is None else max(capture, previous.configuration_state_id + 1)
-
-    def _write(
-        self,
-        collector: Collector,
-        source: AccountRegion,
-        current: dict[str, DiscoveredResource],
-        states: Sequence[ResourceState],
-        frequency: RecordingFrequency,
-        *,
-        recorded: bool,
-    ) -> int:
-        now = self.clock.now()
-        known = [s.key for s in states if s.resource_id in current and not current[s.resource_id].is_deleted]
-        previous_items = self.store.items.latest_items(source, known) if known else {}
-        batch: list[NewItem] = []
-        for state in states:
-            previous = current.get(state.resource_id)
-            before = previous_items.get(state.key)
-            if previous is None or previous.is_deleted:
-                status = ItemStatus.RESOURCE_DISCOVERED if recorded else ItemStatus.RESOURCE_NOT_RECORDED
-            else:
-                status = ItemStatus.OK if recorded else ItemStatus.RESOURCE_NOT_RECORDED
-            item = ConfigurationItem(
-                account_id=source.account_id,
-                region=source.region,
-                resource_type=state.resource_type,
-                resource_id=state.resource_id,
-                capture_time=now,
-                status=status,
-                configuration_state_id=self._next_state_id(previous, now),
-                aws_region=GLOBAL_REGION if collector.global_resource else source.region,
-                resource_name=state.resource_name,
-                arn=state.arn,
-                availability_zone=state.availability_zone,
-                resource_creation_time=state.resource_creation_time,
-                tags=dict(state.tags),
-                relationships=state.relationships,
-                configuration=state.configuration,
-                supplementary_configuration=dict(state.supplementary_configuration),
-                recording_frequency=frequency,
-                delivery_time=now if frequency is RecordingFrequency.DAILY else None,
-                diff=diff_states(before.state() if before is not None else None, state),
-            )
-            batch.append(NewItem(item, state.content_hash()))
-        return self._commit(source, current, batch)
-
-    def _write_deletions(
-        self, collector: Collector, source: AccountRegion, gone: Sequence[DiscoveredResource]
-    ) -> int:
-        if not gone:
-            return 0
-        now = self.clock.now()
-        before = self.store.items.latest_items(source, [r.key for r in gone])
-        batch: list[NewItem] = []
-        for resource in gone:
-            last = before.get(resource.key)
-            status = (
-                ItemStatus.RESOURCE_DELETED_NOT_RECORDED
-                if resource.status is ItemStatus.RESOURCE_NOT_RECORDED
-                else ItemStatus.RESOURCE_DELETED
-            )
-            # A deletion item keeps the resource's identity and drops its configuration, as AWS's does.
-            item = ConfigurationItem(
-                account_id=source.account_id,
-                region=source.region,
-                resource_type=resource.resource_type,
-                resource_id=resource.resource_id,
-                capture_time=now,
-                status=status,
-                configuration_state_id=self._next_state_id(resource, now),
-                aws_region=GLOBAL_REGION if collector.global_resource else source.region,
-                resource_name=resource.resource_name,
-                arn=last.arn if last else None,
-                availability_zone=last.availability_zone if last else "Not Applicable",
-                resource_creation_time=last.resource_creation_time if last else None,
-                diff=diff_states(last.state() if last else None, None),
-            )
-            batch.append(NewItem(item, resource.content_hash))
-        current = {r.resource_id: r for r in gone}
-        return self._commit(source, current, batch)
-
-    def _commit(
-        self, source: AccountRegion, current: dict[str, DiscoveredResource], batch: list[NewItem]
-    ) -> int:
-        if not batch:
-            return 0
-        self.store.items.append(batch)
-        for new in batch:
-            item = new.item
-            current[item.resource_id] = DiscoveredResource(
-                account_id=item.account_id,
-                region=item.region,
-                resource_type=item.resource_type,
-                resource_id=item.resource_id,
-                resource_name=item.resource_name,
-                status=item.status,
-                configuration_state_id=item.configuration_state_id,
-                content_hash=new.content_hash,
-                last_capture_time=item.capture_time,
-                deletion_time=item.capture_time if item.status.is_deletion else None,
-            )
-        items = [n.item for n in batch]
-        for listener in list(self.listeners):
-            try:
-                listener(items)
-            except Exception:  # a failing subscriber must not stop recording; the items are stored
-                log.exception("item listener %r failed", listener)
-        return len(batch)
 
     def _error(self, resource_type: str, resource_id: str | None, error: CloudError) -> CollectionError:
         return CollectionError(

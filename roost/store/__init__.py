@@ -4,6 +4,8 @@ store = Store.open("sqlite:///roost.db")      # or "postgresql://user@host/db"
 store.items       configuration items and the current state of each resource
 store.recorders   configuration recorders, their status, passes and collection errors
 store.channels    delivery channels, their status and delivery cursors
+store.retention   retention configurations (how long history is kept)
+store.tags        tags on AWS Config's own resources (recorders, rules, ...)
 """
 
 from __future__ import annotations
@@ -15,8 +17,20 @@ from roost.store.engine import create_engine
 from roost.store.items import ItemStore, NewItem
 from roost.store.migrations import migrate
 from roost.store.recorders import RecorderStore, RecordingPass
+from roost.store.retention import RetentionConfiguration, RetentionStore
+from roost.store.tags import TagStore
 
-__all__ = ["ChannelStore", "ItemStore", "NewItem", "RecorderStore", "RecordingPass", "Store"]
+__all__ = [
+    "ChannelStore",
+    "ItemStore",
+    "NewItem",
+    "RecorderStore",
+    "RecordingPass",
+    "RetentionConfiguration",
+    "RetentionStore",
+    "Store",
+    "TagStore",
+]
 
 
 class Store:
@@ -25,6 +39,8 @@ class Store:
         self.items = ItemStore(engine)
         self.recorders = RecorderStore(engine)
         self.channels = ChannelStore(engine)
+        self.retention = RetentionStore(engine)
+        self.tags = TagStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -1,9 +1,12 @@
-"""Configuration items (append-only history) and the current state of every resource."""
+"""Configuration items (append-only history, pruned by age) and the current state of every resource."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,6 +27,27 @@ class NewItem:
 
     item: ConfigurationItem
     content_hash: str
+
+
+@functools.cache
+def _compiled_insert(dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The item INSERT in the driver's own parameter style, and the column order for positional styles."""
+    columns = [c.name for c in items_t.columns if c.name != "id"]
+    compiled = (
+        items_t.insert().values({name: sa.bindparam(name) for name in columns}).compile(dialect=dialect)
+    )
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), order
+
+
+def _insert_items(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    # Bulk ingest is the recorder's hot path: hand the driver one executemany of plain tuples
+    # (or dicts), without SQLAlchemy's per-row parameter processing (bench/bench_store.py).
+    sql, order = _compiled_insert(conn.dialect)
+    if order is not None:
+        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+    else:
+        conn.exec_driver_sql(sql, rows)
 
 
 class ItemStore:
@@ -57,8 +81,23 @@ class ItemStore:
             for n in new_items
         ]
         with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
-            conn.execute(items_t.insert(), rows)
+            _insert_items(conn, rows)
             upsert(conn, resources_t, current, keys=("account_id", "region", "resource_type", "resource_id"))
+
+    def set_content_hashes(self, source: AccountRegion, resource_type: str, hashes: dict[str, str]) -> None:
+        """Store new content hashes for resources whose state changed in no way AWS records (list order)."""
+        with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+            conn.execute(
+                resources_t.update()
+                .where(
+                    resources_t.c.account_id == source.account_id,
+                    resources_t.c.region == source.region,
+                    resources_t.c.resource_type == resource_type,
+                    resources_t.c.resource_id == sa.bindparam("rid"),
+                )
+                .values(content_hash=sa.bindparam("hash")),
+                [{"rid": rid, "hash": h} for rid, h in hashes.items()],
+            )
 
     # --- current state ---------------------------------------------------------------------
 
@@ -156,6 +195,16 @@ class ItemStore:
         with self._engine.connect() as conn:
             return [discovered_from_row(row._mapping) for row in conn.execute(query)]
 
+    def sources(self) -> list[AccountRegion]:
+        """Every source that has recorded anything, in account and region order."""
+        query = (
+            sa.select(resources_t.c.account_id, resources_t.c.region)
+            .distinct()
+            .order_by(resources_t.c.account_id, resources_t.c.region)
+        )
+        with self._engine.connect() as conn:
+            return [AccountRegion(str(a), str(r)) for a, r in conn.execute(query)]
+
     def resource_counts(self, source: AccountRegion) -> dict[str, int]:
         """Non-deleted resources per type."""
         query = (
@@ -200,6 +249,69 @@ class ItemStore:
             query = query.limit(limit)
         with self._engine.connect() as conn:
             return [item_from_row(row._mapping) for row in conn.execute(query)]
+
+    def prune_history(
+        self,
+        source: AccountRegion,
+        captured_before: datetime,
+        *,
+        batch_size: int = 1000,
+        max_batches: int | None = None,
+    ) -> int:
+        """Delete a source's items captured before `captured_before`; how many went.
+
+        A resource's latest item always stays (it is its current state, which `resources` points
+        at), whatever its age. Deletes run in transactions of at most `batch_size` items, so the
+        write lock is never held for long and recording goes on in between; `max_batches` caps
+        one call's work (the next call carries on).
+        """
+        cutoff = to_millis(captured_before)
+        newer = items_t.alias("newer")
+        has_newer = (
+            sa.select(newer.c.id)
+            .where(
+                newer.c.account_id == items_t.c.account_id,
+                newer.c.region == items_t.c.region,
+                newer.c.resource_type == items_t.c.resource_type,
+                newer.c.resource_id == items_t.c.resource_id,
+                newer.c.configuration_state_id > items_t.c.configuration_state_id,
+            )
+            .exists()
+        )
+        is_current = (
+            sa.select(resources_t.c.resource_id)
+            .where(
+                resources_t.c.account_id == items_t.c.account_id,
+                resources_t.c.region == items_t.c.region,
+                resources_t.c.resource_type == items_t.c.resource_type,
+                resources_t.c.resource_id == items_t.c.resource_id,
+                resources_t.c.configuration_state_id == items_t.c.configuration_state_id,
+            )
+            .exists()
+        )
+        doomed = (
+            sa.select(items_t.c.id)
+            .where(
+                items_t.c.account_id == source.account_id,
+                items_t.c.region == source.region,
+                items_t.c.capture_time < cutoff,
+                has_newer,
+                ~is_current,
+            )
+            .order_by(items_t.c.capture_time)
+            .limit(batch_size)
+        )
+        deleted = batches = 0
+        while max_batches is None or batches < max_batches:
+            with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+                ids = [int(i) for i in conn.execute(doomed).scalars()]
+                if ids:
+                    conn.execute(items_t.delete().where(items_t.c.id.in_(ids)))
+            deleted += len(ids)
+            batches += 1
+            if len(ids) < batch_size:
+                break
+        return deleted
 
     def item(
         self, source: AccountRegion, key: ResourceKey, configuration_state_id: int

@@ -30,12 +30,26 @@ class Migration:
 
 
 def _initial(conn: sa.Connection) -> None:
-    tables = [t for t in schema.metadata.sorted_tables if t is not schema.schema_version]
+    # The tables step 1 shipped with, by name: tables later steps add are theirs to create.
+    tables = [
+        schema.configuration_items,
+        schema.resources,
+        schema.configuration_recorders,
+        schema.collection_errors,
+        schema.type_collections,
+        schema.recording_passes,
+        schema.delivery_channels,
+    ]
     schema.metadata.create_all(conn, tables=tables)
+
+
+def _retention_and_tags(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.retention_configurations, schema.resource_tags])
 
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
+    Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
 ]
 
 

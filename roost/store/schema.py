@@ -146,3 +146,26 @@ delivery_channels = sa.Table(
     sa.Column("history_file_seq", sa.BigInteger, nullable=False, default=0),
     sa.Column("status", sa.Text, nullable=False),
 )
+
+# --- added by migration 2 ---------------------------------------------------------------------
+
+# One per source, always named "default" (PutRetentionConfiguration); none means AWS's 7 years.
+retention_configurations = sa.Table(
+    "retention_configurations",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(256), primary_key=True),
+    sa.Column("retention_period_in_days", sa.Integer, nullable=False),
+)
+
+# Tags on AWS Config's own resources (recorders, rules, aggregators, ...), by ARN.
+resource_tags = sa.Table(
+    "resource_tags",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("resource_arn", sa.String(1000), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)

@@ -23,7 +23,7 @@ def test_roost_up_records_the_lab_sandbox(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "ROOST_CONFIG": str(tmp_path / "absent.toml")}
     env.pop("ROOST_DB", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "roost.cli", "--db", db, "up"],
+        [sys.executable, "-m", "roost.cli", "--db", db, "up", "--port", "0"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -45,6 +45,8 @@ def test_roost_up_records_the_lab_sandbox(tmp_path: Path) -> None:
         endpoint = re.search(r"sandbox cloud\s+(http://127\.0\.0\.1:\d+)", output)
         assert endpoint, output
         assert "keys test/test" in output
+        api_url = re.search(r"AWS Config API\s+(http://127\.0\.0\.1:\d+)", output)
+        assert api_url, output
 
         store = Store.open(db)
         wanted = {"AWS::EC2::SecurityGroup", "AWS::IAM::User", "AWS::RDS::DBInstance", "AWS::S3::Bucket"}
@@ -72,6 +74,14 @@ def test_roost_up_records_the_lab_sandbox(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert any(k.endswith("ConfigWritabilityCheckFile") for k in keys), keys
         assert any("/ConfigSnapshot/" in k for k in keys), keys
+        config = boto3.client(
+            "config", endpoint_url=api_url.group(1), region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )  # fmt: skip
+        (status,) = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+        assert status["recording"] is True
+        (channel,) = config.describe_delivery_channels()["DeliveryChannels"]
+        assert channel["s3BucketName"] == "config-bucket-123456789012"
         with store.engine.connect() as conn:
             assert conn.execute(
                 sa.text("SELECT count(*) FROM recording_passes WHERE finished_time IS NOT NULL")

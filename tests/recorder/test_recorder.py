@@ -24,7 +24,7 @@ from roost.model import (
     RecordingStrategy,
     ResourceKey,
 )
-from roost.recorder.collector import COLLECTORS, CollectContext, Collector, ResourceFailure, call
+from roost.recorder.collector import CollectContext, Collector, ResourceFailure, call, load_collectors
 from roost.recorder.recorder import Recorder
 from roost.registry import Registry
 from roost.settings import AccountSettings, Settings
@@ -126,8 +126,9 @@ def test_types_outside_the_recording_group_are_discovered_not_recorded(
             ),
         )
     )
-    recorder = Recorder(store, CloudConnector(settings.accounts))
+    recorder = Recorder(store, CloudConnector(settings.accounts), discover_unrecorded=True)
     group = aws("ec2").create_security_group(GroupName="g", Description="d")["GroupId"]
+    assert SG not in Recorder(store, CloudConnector(settings.accounts)).plan(store.recorders.get(SOURCE))  # type: ignore[arg-type]
     recorder.record_pass(SOURCE, resource_types=[SG, "AWS::EC2::VPC"])
 
     item = store.items.latest_item(SOURCE, ResourceKey(SG, group))
@@ -141,6 +142,15 @@ def test_types_outside_the_recording_group_are_discovered_not_recorded(
     recorder.record_pass(SOURCE, resource_types=[SG])
     gone = store.items.latest_item(SOURCE, ResourceKey(SG, group))
     assert gone is not None and gone.status is ItemStatus.RESOURCE_DELETED_NOT_RECORDED
+
+    # The type joins the recording group: its resources are discovered (not OK) with their configuration.
+    kept = aws("ec2").create_security_group(GroupName="kept", Description="d")["GroupId"]
+    recorder.record_pass(SOURCE, resource_types=[SG])
+    store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
+    recorder.record_pass(SOURCE, resource_types=[SG])
+    history = store.items.history(SOURCE, ResourceKey(SG, kept))
+    assert [i.status for i in history] == [ItemStatus.RESOURCE_DISCOVERED, ItemStatus.RESOURCE_NOT_RECORDED]
+    assert history[0].configuration is not None
 
 
 def test_global_types_are_recorded_once_per_account_in_its_global_region(
@@ -172,7 +182,7 @@ def test_the_default_recording_group_leaves_out_global_types(store: Store, setti
     recorder = Recorder(store, CloudConnector(settings.accounts))
     plan = recorder.plan(store.recorders.get(SOURCE))  # type: ignore[arg-type]
 
-    assert plan["AWS::IAM::User"] is False
+    assert "AWS::IAM::User" not in plan
     assert plan[SG] is True
 
 
@@ -202,7 +212,7 @@ class _FlakyGroups(Collector):
     service = "ec2"
 
     def collect(self, ctx: CollectContext) -> Iterator[Any]:
-        yield from COLLECTORS.get(SG)().collect(ctx)
+        yield from load_collectors().get(SG)().collect(ctx)
         ec2 = ctx.client("ec2")
         try:
             call(ec2.describe_security_groups, GroupIds=["sg-0000000000000dead"])
@@ -335,3 +345,87 @@ def test_an_interrupted_pass_is_resumed_where_it_stopped(recorder: Recorder, aws
     assert "AWS::EC2::VPC" not in [t.resource_type for t in result.types]
     last = store.recorders.last_pass(SOURCE)
     assert last is not None and last.id == pass_id and last.finished_time is not None
+
+
+class _BrokenCollector(Collector):
+    """A collector meeting an answer it does not understand (a KeyError deep in its code)."""
+
+    resource_type = "AWS::EC2::Instance"
+    service = "ec2"
+
+    def collect(self, ctx: CollectContext) -> Iterator[Any]:
+        raise KeyError("Reservations")
+
+
+def test_a_collector_bug_fails_its_type_and_the_pass_goes_on(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
+    registry: Registry[type[Collector]] = Registry("collector")
+    registry.add("AWS::EC2::Instance", _BrokenCollector)
+    registry.add(SG, load_collectors().get(SG))
+    store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
+    group = aws("ec2").create_security_group(GroupName="g", Description="d")["GroupId"]
+
+    result = Recorder(store, CloudConnector(settings.accounts), collectors=registry).record_pass(SOURCE)
+
+    assert store.items.latest_item(SOURCE, ResourceKey(SG, group)) is not None
+    broken = next(t for t in result.types if t.resource_type == "AWS::EC2::Instance")
+    assert broken.failed and broken.errors[0].error_code == "InternalError"
+    assert "KeyError" in broken.errors[0].error_message
+    last = store.recorders.last_pass(SOURCE)
+    assert last is not None and last.finished_time is not None  # not stuck resuming forever
+    status = store.recorders.status(SOURCE, "default")
+    assert status is not None and status.last_error_code == "InternalError"
+
+
+class _ShufflingGroups(Collector):
+    """Security groups whose ingress rules come back in a different order on every listing, and repeated."""
+
+    resource_type = SG
+    service = "ec2"
+    calls = 0
+
+    def collect(self, ctx: CollectContext) -> Iterator[Any]:
+        from dataclasses import replace as dc_replace
+
+        _ShufflingGroups.calls += 1
+        for state in load_collectors().get(SG)().collect(ctx):
+            assert not isinstance(state, ResourceFailure)
+            config = dict(state.configuration or {})
+            rules = list(config.get("ipPermissions", []))
+            config["ipPermissions"] = rules if _ShufflingGroups.calls % 2 else list(reversed(rules))
+            shuffled = dc_replace(state, configuration=config)
+            yield shuffled
+            yield shuffled  # a listing that repeats an entry
+
+
+def test_reordered_lists_and_repeated_entries_write_nothing_new(
+    store: Store, settings: Settings, aws: Callable[..., Any]
+) -> None:
+    registry: Registry[type[Collector]] = Registry("collector")
+    registry.add(SG, _ShufflingGroups)
+    store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
+    recorder = Recorder(store, CloudConnector(settings.accounts), collectors=registry)
+    ec2 = aws("ec2")
+    group = ec2.create_security_group(GroupName="g", Description="d")["GroupId"]
+    for port in (22, 443):
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+                }
+            ],
+        )
+
+    first = recorder.record_pass(SOURCE)
+    second = recorder.record_pass(SOURCE)
+    third = recorder.record_pass(SOURCE)
+
+    assert first.errors == [] and first.items_written == 2  # the group and the default group, once each
+    history = store.items.history(SOURCE, ResourceKey(SG, group))
+    assert second.items_written == 0 and third.items_written == 0, [i.diff for i in history]
+    assert len(store.items.history(SOURCE, ResourceKey(SG, group))) == 1

@@ -8,6 +8,7 @@ from typing import Any
 
 from roost.api.context import RequestContext
 from roost.api.operations import operation
+from roost.api.operations.tags import check_tags, forget_tags, tag_on_create
 from roost.api.pagination import decode_token, encode_token, page_size
 from roost.api.wire import (
     recorder_status_to_wire,
@@ -74,11 +75,11 @@ def put_configuration_recorder(ctx: RequestContext, params: dict[str, Any]) -> N
         recording_mode=recording_mode_from_wire(raw.get("recordingMode")),
     )
     created = ctx.store.recorders.get(ctx.source, recorder.name) is None
-    configuration.put_recorder(ctx.store, recorder)
     if created and params.get("Tags"):
-        from roost.api.operations.tags import tag_on_create
-
-        tag_on_create(ctx, recorder.arn, params["Tags"])
+        check_tags(params["Tags"])
+    configuration.put_recorder(ctx.store, recorder)
+    if created:
+        tag_on_create(ctx, recorder.arn, params.get("Tags") or [])
     ctx.services.recording_changed()
     return None
 
@@ -101,7 +102,8 @@ def describe_configuration_recorder_status(ctx: RequestContext, params: dict[str
 @operation("ListConfigurationRecorders")
 def list_configuration_recorders(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     limit = page_size(params.get("MaxResults"), default=20, maximum=20)
-    start = decode_token("ListConfigurationRecorders", params.get("NextToken")) or ""
+    token = params.get("NextToken")
+    start = decode_token("ListConfigurationRecorders", token, error_code="ValidationException") or ""
     recorders = [r for r in ctx.store.recorders.list(ctx.source) if r.name > start]
     for recorder_filter in params.get("Filters") or []:
         values = set(recorder_filter.get("filterValue") or [])
@@ -134,7 +136,10 @@ def stop_configuration_recorder(ctx: RequestContext, params: dict[str, Any]) -> 
 
 @operation("DeleteConfigurationRecorder")
 def delete_configuration_recorder(ctx: RequestContext, params: dict[str, Any]) -> None:
+    recorder = ctx.store.recorders.get(ctx.source, params["ConfigurationRecorderName"])
     configuration.delete_recorder(ctx.store, ctx.source, params["ConfigurationRecorderName"])
+    if recorder is not None:
+        forget_tags(ctx, recorder.arn)  # a deleted resource's tags go with it
     ctx.services.recording_changed()
 
 
