@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from roost.clock import iso_millis
@@ -45,25 +46,26 @@ def emit(
         rows = [{"field": k, "value": v} for k, v in rows.items()]
         columns = ["field", "value"]
     columns = list(columns or (list(rows[0]) if rows else []))
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(title=escape(title) if title else None, show_lines=False, header_style="bold")
     for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     out = console()
     if not rows:
-        out.print(f"[dim]{title + ': ' if title else ''}nothing to show[/dim]")
+        out.print(f"[dim]{escape(title) + ': ' if title else ''}nothing to show[/dim]")
         return
     out.print(table)
 
 
 def _cell(value: Any) -> str:
+    """A cell's text, with rich's markup escaped: names and tags come from the account, not from roost."""
     value = _plain(value)
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
+        return escape(json.dumps(value, sort_keys=True))
+    return escape(str(value))
 
 
 def fail(message: str) -> None:

@@ -82,10 +82,15 @@ def record(
         from roost.cli.up import _wait_for_interrupt
         from roost.recorder.loop import RecordingLoop
 
+        running = []
         for source in sources:
             rec = obj.store.recorders.get(source)
-            assert rec is not None
-            obj.store.recorders.set_recording(source, rec.name, recording=True, now=recorder.clock.now())
+            status = obj.store.recorders.status(source, rec.name) if rec else None
+            if status is not None and status.recording:
+                running.append(source)
+        if not running:
+            fail("no recorder is recording: start one with `roost recorder start` (needs a delivery channel)")
+        sources = running
         loop = RecordingLoop(recorder, obj.settings)
         loop.start()
         click.echo(f"recording {', '.join(map(str, sources))} continuously; stop with Ctrl-C")

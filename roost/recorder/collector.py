@@ -155,6 +155,9 @@ class ListCollector(Collector):
     arn_field: ClassVar[str | None] = None
     creation_time_field: ClassVar[str | None] = None
     zone_field: ClassVar[str | None] = None
+    #: `availabilityZone` when the resource has no zone: AWS writes "Regional" for S3 buckets,
+    #: "Multiple Availability Zones" for VPCs, "Not Applicable" for most others.
+    default_zone: ClassVar[str] = NOT_APPLICABLE_ZONE
     tags_field: ClassVar[str | None] = "Tags"
 
     def collect(self, ctx: CollectContext) -> Iterator[CollectedResource]:
@@ -228,7 +231,7 @@ class ListCollector(Collector):
     def availability_zone(self, raw: Mapping[str, Any]) -> str:
         if self.zone_field and raw.get(self.zone_field):
             return str(raw[self.zone_field])
-        return NOT_APPLICABLE_ZONE
+        return self.default_zone
 
     def creation_time(self, raw: Mapping[str, Any]) -> datetime | None:
         return parse_time(raw.get(self.creation_time_field)) if self.creation_time_field else None

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from roost.formats import relationship_record
 from roost.model import ChangeType, ItemDiff, PropertyChange, Relationship, ResourceState
-from roost.store.codec import relationships_to_json
 
 
 def _segment(name: str) -> str:
@@ -58,7 +58,7 @@ def _compare(
 
 
 def _relationships(rels: tuple[Relationship, ...]) -> list[dict[str, Any]]:
-    return relationships_to_json(tuple(sorted(rels, key=Relationship.sort_key)))
+    return [relationship_record(r) for r in sorted(rels, key=Relationship.sort_key)]
 
 
 def diff_states(previous: ResourceState | None, current: ResourceState | None) -> ItemDiff:

@@ -315,13 +315,28 @@ class RecorderStore:
             assert key is not None
             return int(key[0])
 
-    def finish_pass(self, pass_id: int, *, now: datetime, items_written: int, error_count: int) -> None:
+    def finish_pass(
+        self, pass_id: int, *, now: datetime, items_written: int, error_count: int, keep: int = 100
+    ) -> None:
+        """Mark a pass finished; every `keep` passes, forget finished passes older than the last `keep`."""
         with self._write() as conn, conn.begin():
             conn.execute(
                 passes_t.update()
                 .where(passes_t.c.id == pass_id)
                 .values(finished_time=to_millis(now), items_written=items_written, error_count=error_count)
             )
+            if pass_id % keep == 0:
+                row = conn.execute(
+                    sa.select(passes_t.c.account_id, passes_t.c.region).where(passes_t.c.id == pass_id)
+                ).one()
+                conn.execute(
+                    passes_t.delete().where(
+                        passes_t.c.account_id == row.account_id,
+                        passes_t.c.region == row.region,
+                        passes_t.c.id <= pass_id - keep,
+                        passes_t.c.finished_time.is_not(None),
+                    )
+                )
 
     def last_pass(self, source: AccountRegion) -> RecordingPass | None:
         query = (

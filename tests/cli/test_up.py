@@ -82,10 +82,13 @@ def test_roost_up_records_the_lab_sandbox(tmp_path: Path) -> None:
         assert status["recording"] is True
         (channel,) = config.describe_delivery_channels()["DeliveryChannels"]
         assert channel["s3BucketName"] == "config-bucket-123456789012"
-        with store.engine.connect() as conn:
-            assert conn.execute(
-                sa.text("SELECT count(*) FROM recording_passes WHERE finished_time IS NOT NULL")
-            ).scalar()
+        finished = 0
+        while time.monotonic() < deadline and not finished:
+            with store.engine.connect() as conn:
+                query = "SELECT count(*) FROM recording_passes WHERE finished_time IS NOT NULL"
+                finished = int(conn.execute(sa.text(query)).scalar_one())
+            time.sleep(0.5)
+        assert finished, "no recording pass finished"
         store.close()
     finally:
         process.send_signal(signal.SIGINT)

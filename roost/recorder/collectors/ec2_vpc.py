@@ -21,6 +21,7 @@ from roost.recorder.shape import camelize, tag_dict, tag_list
 @COLLECTORS.register("AWS::EC2::VPC")
 class VpcCollector(ListCollector):
     resource_type = "AWS::EC2::VPC"
+    default_zone = "Multiple Availability Zones"
     service = "ec2"
     list_call = "describe_vpcs"
     list_key = "Vpcs"

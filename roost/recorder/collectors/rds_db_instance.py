@@ -74,9 +74,8 @@ class DbInstanceCollector(ListCollector):
         result: dict[str, Any] = camelize({k: v for k, v in raw.items() if k not in VOLATILE_FIELDS})
         # AWS omits MonitoringInterval when enhanced monitoring was never set; AWS Config writes 0.
         result.setdefault("monitoringInterval", 0)
-        # AWS always returns PubliclyAccessible; moto omits it unless it was given at creation. A rule
-        # reading it must not fail on the sandbox: False is what a private instance reports.
-        result.setdefault("publiclyAccessible", False)
+        # AWS always returns PubliclyAccessible; moto omits it unless it was given at creation. It is
+        # left out then rather than guessed: a guess of False would read as compliant to a rule.
         result.setdefault("tagList", [])
         return result
 

@@ -142,6 +142,7 @@ def notifications(raw: Mapping[str, Any]) -> dict[str, Any]:
 @COLLECTORS.register("AWS::S3::Bucket")
 class S3BucketCollector(ListCollector):
     resource_type = "AWS::S3::Bucket"
+    default_zone = "Regional"
     service = "s3"
     list_call = "list_buckets"
     list_key = "Buckets"

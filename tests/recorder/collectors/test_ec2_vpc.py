@@ -23,7 +23,7 @@ def test_vpc_records_its_cidr_and_tags(recorder: Recorder, aws: Callable[..., An
     assert item is not None
     assert item.status is ItemStatus.RESOURCE_DISCOVERED
     assert item.arn == f"arn:aws:ec2:us-east-1:123456789012:vpc/{vpc_id}"
-    assert item.availability_zone == "Not Applicable"
+    assert item.availability_zone == "Multiple Availability Zones"  # as AWS writes it for a VPC
     assert item.tags == {"Name": "lab"}
     config = item.configuration
     assert config is not None

@@ -81,6 +81,7 @@ def test_configured_bucket_records_aws_configs_supplementary_keys(
     assert item.status is ItemStatus.RESOURCE_DISCOVERED
     assert item.resource_name == "secure-data"
     assert item.arn == "arn:aws:s3:::secure-data"
+    assert item.availability_zone == "Regional"  # as AWS writes it for a bucket
     assert item.aws_region == "us-east-1"
     assert item.resource_creation_time is not None
     assert item.tags == {"classification": "internal"}
