@@ -82,7 +82,13 @@ class ItemStore:
         ]
         with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
             _insert_items(conn, rows)
-            upsert(conn, resources_t, current, keys=("account_id", "region", "resource_type", "resource_id"))
+            upsert(
+                conn,
+                resources_t,
+                current,
+                keys=("account_id", "region", "resource_type", "resource_id"),
+                only_if_greater="configuration_state_id",
+            )
 
     def set_content_hashes(self, source: AccountRegion, resource_type: str, hashes: dict[str, str]) -> None:
         """Store new content hashes for resources whose state changed in no way AWS records (list order)."""

@@ -15,8 +15,13 @@ def upsert(
     rows: Sequence[dict[str, Any]] | dict[str, Any],
     *,
     keys: Sequence[str],
+    only_if_greater: str | None = None,
 ) -> None:
-    """Insert rows, replacing every non-key column of rows whose `keys` already exist."""
+    """Insert rows, replacing every non-key column of rows whose `keys` already exist.
+
+    With `only_if_greater`, an existing row is replaced only by a row whose value in that column is
+    greater (a current-state pointer that may only move forward, whoever writes last).
+    """
     batch = [rows] if isinstance(rows, dict) else list(rows)
     if not batch:
         return
@@ -24,7 +29,12 @@ def upsert(
     statement = dialect.insert(table)
     updates = {c: statement.excluded[c] for c in batch[0] if c not in keys}
     if updates:
-        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        condition = (
+            table.c[only_if_greater] < statement.excluded[only_if_greater]
+            if only_if_greater is not None
+            else None
+        )
+        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates, where=condition)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
     conn.execute(statement, batch)

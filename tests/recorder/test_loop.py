@@ -105,3 +105,33 @@ def test_the_loop_thread_records_within_seconds(
         loop.stop()
     assert passes, "the loop never ran a pass"
     assert store.items.latest_item(SOURCE, ResourceKey(SG, group)) is not None
+
+
+def test_failures_back_off_instead_of_retrying_every_tick(store: Store) -> None:
+    from roost.settings import AccountSettings
+
+    clock = FrozenClock(datetime(2026, 11, 29, tzinfo=UTC))
+    unreachable = AccountSettings(
+        "123456789012",
+        access_key_id="test",
+        secret_access_key="test",
+        endpoint_url="http://127.0.0.1:9",
+        sandbox=True,
+    )
+    settings = Settings(accounts=(unreachable,))
+    store.recorders.put(ConfigurationRecorder(SOURCE.account_id, SOURCE.region, role_arn="r"))
+    store.recorders.set_recording(SOURCE, "default", recording=True, now=clock.now())
+    recorder = Recorder(store, CloudConnector(settings.accounts), clock=clock)
+    loop = RecordingLoop(recorder, settings)
+
+    (first,) = loop.run_once(wait=True)
+    assert first.result().aborted is not None
+    assert loop.run_once(wait=True) == []  # no retry on the next tick
+    clock.advance(timedelta(seconds=11))  # one interval (10 s against the sandbox) later: tried again
+    (second,) = loop.run_once(wait=True)
+    assert second.result().aborted is not None
+    clock.advance(timedelta(seconds=11))  # the second failure doubled the wait to 20 s
+    assert loop.run_once(wait=True) == []
+    clock.advance(timedelta(seconds=10))
+    assert len(loop.run_once(wait=True)) == 1
+    loop.stop()

@@ -165,3 +165,14 @@ def test_reopening_a_store_keeps_everything_and_migrates_once(tmp_path: object) 
             assert current_version(conn) == MIGRATIONS[-1].version
     finally:
         second.close()
+
+
+def test_the_current_state_never_moves_back(any_store: Store) -> None:
+    any_store.items.append([make_item(5)])
+    # A writer working from a stale view appends an older version: history keeps it, the current
+    # state stays on the newest.
+    any_store.items.append([make_item(3, config={"stale": True})])
+
+    current = any_store.items.current_state(SOURCE, KEY)
+    assert current is not None and current.configuration_state_id == 5
+    assert [i.configuration_state_id for i in any_store.items.history(SOURCE, KEY)] == [5, 3]
