@@ -25,7 +25,11 @@ def build_app(config_api: ConfigApi) -> Starlette:
     return Starlette(
         routes=[
             Route("/", config_api.handle, methods=["POST"]),
-            Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            Route(
+                "/{path:path}",
+                not_found,
+                methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"],
+            ),
         ]
     )
 

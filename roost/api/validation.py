@@ -97,6 +97,14 @@ def _walk(shape: botocore.model.Shape, value: Any, path: str, problems: _Problem
     if kind == "string":
         if not isinstance(value, str):
             raise _serialization(path, "a string", value)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (\ud800): no store or client can hold it
+                where = f" at '{path}'" if path else ""
+                raise ApiError("SerializationException", f"The string{where} is not valid Unicode.") from None
+        if "\x00" in value:  # PostgreSQL text cannot hold it, and no AWS name or value has one
+            problems.add(value.replace("\x00", "\\u0000"), path, "Member must not contain NUL characters")
         _check_length(shape, value, path, problems, "length")
         enum = shape.enum
         custom_type = shape.name == "ResourceType" and _CUSTOM_RESOURCE_TYPE.fullmatch(value) is not None
