@@ -22,13 +22,15 @@ LAYERS = {
     "roost.registry": 0,
     "roost.settings": 0,
     "roost.formats": 0,
+    "roost.compliance": 0,
     "roost.store": 1,
     "roost.cloud": 1,
     "roost.recorder": 2,
     "roost.delivery": 2,
-    "roost.api": 3,
-    "roost.service": 4,
-    "roost.cli": 5,
+    "roost.rules": 3,
+    "roost.api": 4,
+    "roost.service": 5,
+    "roost.cli": 6,
 }
 
 

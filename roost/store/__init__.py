@@ -14,10 +14,12 @@ import sqlalchemy as sa
 
 from roost.store.channels import ChannelStore
 from roost.store.engine import create_engine
+from roost.store.evaluations import EvaluationStore
 from roost.store.items import ItemStore, NewItem
 from roost.store.migrations import migrate
 from roost.store.recorders import RecorderStore, RecordingPass
 from roost.store.retention import RetentionConfiguration, RetentionStore
+from roost.store.rules import RuleStore
 from roost.store.tags import TagStore
 
 __all__ = [
@@ -41,6 +43,8 @@ class Store:
         self.channels = ChannelStore(engine)
         self.retention = RetentionStore(engine)
         self.tags = TagStore(engine)
+        self.rules = RuleStore(engine)
+        self.evaluations = EvaluationStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

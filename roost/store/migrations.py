@@ -47,9 +47,22 @@ def _retention_and_tags(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.retention_configurations, schema.resource_tags])
 
 
+def _rules(conn: sa.Connection) -> None:
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.config_rules,
+            schema.evaluation_results,
+            schema.rule_evaluation_status,
+            schema.roost_secrets,
+        ],
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
     Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
+    Migration(3, "config rules, evaluation results and rule evaluation status", _rules),
 ]
 
 

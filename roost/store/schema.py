@@ -169,3 +169,53 @@ resource_tags = sa.Table(
     sa.Column("key", sa.String(128), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
 )
+
+# --- rules and compliance (migration 3) ------------------------------------------------------------
+
+config_rules = sa.Table(
+    "config_rules",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("rule_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("created_time", sa.BigInteger, nullable=False),
+    sa.Column("last_periodic_run", sa.BigInteger),
+)
+
+# One result per (rule, resource, mode); the newest ordering timestamp wins.
+evaluation_results = sa.Table(
+    "evaluation_results",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("rule_name", sa.String(128), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("resource_id", sa.String(768), primary_key=True),
+    sa.Column("evaluation_mode", sa.String(16), primary_key=True),
+    sa.Column("compliance_type", sa.String(32), nullable=False),
+    sa.Column("annotation", sa.Text),
+    sa.Column("ordering_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("result_recorded_time", sa.BigInteger, nullable=False),
+    sa.Column("config_rule_invoked_time", sa.BigInteger, nullable=False),
+    sa.Index("ix_results_resource", "account_id", "region", "resource_type", "resource_id"),
+)
+
+rule_evaluation_status = sa.Table(
+    "rule_evaluation_status",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("rule_name", sa.String(128), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+# Secrets roost generates for itself (e.g. the key that signs result tokens).
+roost_secrets = sa.Table(
+    "roost_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

@@ -38,3 +38,11 @@ def upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
     conn.execute(statement, batch)
+
+
+def insert_if_absent(
+    conn: sa.Connection, table: sa.Table, row: dict[str, Any], *, keys: Sequence[str]
+) -> None:
+    """Insert a row unless one with the same `keys` exists (then leave that one as it is)."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    conn.execute(dialect.insert(table).values(row).on_conflict_do_nothing(index_elements=list(keys)))

@@ -1,0 +1,377 @@
+"""The rule engine: which rules judge which items, and what becomes of their verdicts.
+
+- A recorded item triggers every change-triggered rule of its source whose scope it is in. A
+  ResourceDeleted item, or an item that left a rule's scope, turns the rule's result for that resource
+  into NOT_APPLICABLE (so it drops out of the roll-ups), as AWS's managed rules do.
+- Periodic rules run when their MaximumExecutionFrequency (default 24 hours) has passed; creating or
+  updating a rule, and StartConfigRulesEvaluation, evaluate it at once.
+- Results are stored one per (rule, resource), the newest ordering timestamp winning; the rule's
+  evaluation status says when it last ran and how it went.
+- A resource the rule could not read (the cloud refused a call it needed) is never left COMPLIANT:
+  its result is removed (so it counts as INSUFFICIENT_DATA) and the error is in the status.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from roost.clock import Clock
+from roost.cloud import CloudConnector
+from roost.compliance import (
+    ComplianceType,
+    ConfigRule,
+    EvaluationResult,
+    ExecutionFrequency,
+    MessageType,
+    Owner,
+    RuleEvaluationStatus,
+    RuleState,
+)
+from roost.errors import CloudError
+from roost.model import AccountRegion, ConfigurationItem, ItemStatus
+from roost.rules.catalog import catalog
+from roost.rules.history import record_compliance_changes
+from roost.rules.managed_rule import (
+    InvalidParameterError,
+    ManagedRule,
+    RuleContext,
+    Trigger,
+    Verdict,
+    load_managed_rules,
+)
+from roost.store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FREQUENCY = ExecutionFrequency.TwentyFour_Hours
+NOT_RECORDED = (ItemStatus.RESOURCE_NOT_RECORDED, ItemStatus.RESOURCE_DELETED_NOT_RECORDED)
+
+CustomInvoker = Callable[[ConfigRule, str, Sequence[ConfigurationItem] | None], None]
+"""Runs a custom rule: (rule, message type, items for change triggers or None for a scheduled run)."""
+
+
+class RuleEngine:
+    def __init__(self, store: Store, connector: CloudConnector, clock: Clock) -> None:
+        self.store = store
+        self.connector = connector
+        self.clock = clock
+        self.managed = load_managed_rules()
+        self.custom_invokers: dict[Owner, CustomInvoker] = {}
+        self._lock = threading.RLock()
+
+    # --- what a rule is ----------------------------------------------------------------------
+
+    def managed_class(self, rule: ConfigRule) -> type[ManagedRule] | None:
+        identifier = rule.source.source_identifier or ""
+        return self.managed.get(identifier) if identifier in self.managed else None
+
+    def change_triggered(self, rule: ConfigRule) -> bool:
+        if rule.source.owner is Owner.AWS:
+            managed = self.managed_class(rule)
+            if managed is not None:
+                return Trigger.CONFIGURATION_CHANGE in managed.triggers
+            entry = catalog().get(rule.source.source_identifier or "")
+            return entry is not None and entry.change_triggered
+        if rule.source.owner is Owner.CUSTOM_POLICY:
+            return True
+        return any(
+            d.message_type
+            in (MessageType.CONFIGURATION_ITEM_CHANGE, MessageType.OVERSIZED_CONFIGURATION_ITEM_CHANGE)
+            for d in rule.source.source_details
+        )
+
+    def periodic_frequency(self, rule: ConfigRule) -> ExecutionFrequency | None:
+        """How often a rule runs on schedule, or None if it has no periodic trigger."""
+        if rule.source.owner is Owner.AWS:
+            managed = self.managed_class(rule)
+            periodic = (
+                Trigger.PERIODIC in managed.triggers
+                if managed is not None
+                else bool((entry := catalog().get(rule.source.source_identifier or "")) and entry.periodic)
+            )
+            return (rule.maximum_execution_frequency or DEFAULT_FREQUENCY) if periodic else None
+        for detail in rule.source.source_details:
+            if detail.message_type is MessageType.SCHEDULED:
+                return (
+                    detail.maximum_execution_frequency
+                    or rule.maximum_execution_frequency
+                    or DEFAULT_FREQUENCY
+                )
+        return None
+
+    def scope_types(self, rule: ConfigRule) -> tuple[str, ...]:
+        """The types a rule looks at: its scope's, else the managed rule's own."""
+        if rule.scope.resource_types:
+            return rule.scope.resource_types
+        managed = self.managed_class(rule)
+        if managed is not None:
+            return managed.resource_types
+        return ()
+
+    def in_scope(self, rule: ConfigRule, item: ConfigurationItem) -> bool:
+        types = self.scope_types(rule)
+        if types and item.resource_type not in types:
+            return False
+        return rule.scope.matches(item.resource_type, item.resource_id, item.tags)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def handle_items(self, items: Sequence[ConfigurationItem]) -> None:
+        """Run the change-triggered rules of each item's source (the recorder calls this)."""
+        by_source: dict[AccountRegion, list[ConfigurationItem]] = {}
+        for item in items:
+            if item.status in NOT_RECORDED or item.resource_type.startswith("AWS::Config::"):
+                continue
+            by_source.setdefault(item.source, []).append(item)
+        for source, source_items in by_source.items():
+            for rule in self.store.rules.list(source):
+                if rule.state in (RuleState.DELETING, RuleState.DELETING_RESULTS):
+                    continue
+                if not self.change_triggered(rule):
+                    continue
+                try:
+                    self._on_change(rule, source_items)
+                except Exception as exc:  # one broken rule never stops the others
+                    log.exception("rule %s failed", rule.name)
+                    self._failed(rule, "InternalError", f"{type(exc).__name__}: {exc}")
+
+    def _on_change(self, rule: ConfigRule, items: Sequence[ConfigurationItem]) -> None:
+        existing = {
+            (r.resource_type, r.resource_id)
+            for r in self.store.evaluations.results(
+                AccountRegion(rule.account_id, rule.region), rule_names=[rule.name]
+            )
+        }
+        judged: list[ConfigurationItem] = []
+        gone: list[tuple[ConfigurationItem, str]] = []
+        for item in items:
+            types = self.scope_types(rule)
+            if item.status.is_deletion:
+                if not types or item.resource_type in types:
+                    gone.append((item, "The resource was deleted."))
+            elif self.in_scope(rule, item):
+                judged.append(item)
+            elif (item.resource_type, item.resource_id) in existing:
+                gone.append((item, "The resource is no longer in the rule's scope."))
+        if not judged and not gone:
+            return
+        now = self.clock.now()
+        verdicts = [
+            (
+                Verdict(ComplianceType.NOT_APPLICABLE, why, item.resource_type, item.resource_id),
+                item.capture_time,
+            )
+            for item, why in gone
+        ]
+        if rule.source.owner is not Owner.AWS:
+            self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, judged)
+            self._store(rule, verdicts, invoked=now)
+            return
+        managed = self._managed_or_fail(rule)
+        if managed is None:
+            return
+        self._judge(rule, managed, judged, verdicts, invoked=now, periodic=False)
+
+    def evaluate_rule(self, rule: ConfigRule) -> None:
+        """Evaluate a rule now over what is recorded (on creation, update and StartConfigRulesEvaluation)."""
+        with self._lock:
+            try:
+                self._evaluate_rule(rule)
+            except Exception as exc:
+                log.exception("rule %s failed", rule.name)
+                self._failed(rule, "InternalError", f"{type(exc).__name__}: {exc}")
+
+    def _evaluate_rule(self, rule: ConfigRule) -> None:
+        source = AccountRegion(rule.account_id, rule.region)
+        now = self.clock.now()
+        items = self._current_items(rule)
+        if rule.source.owner is not Owner.AWS:
+            if self.change_triggered(rule):
+                self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, items)
+            if self.periodic_frequency(rule) is not None:
+                self._custom(rule, MessageType.SCHEDULED, None)
+            self.store.rules.mark_periodic_run(rule, now)
+            return
+        managed = self._managed_or_fail(rule)
+        if managed is None:
+            return
+        periodic = self.periodic_frequency(rule) is not None and not self.change_triggered(rule)
+        self._judge(rule, managed, items, [], invoked=now, periodic=periodic)
+        self.store.rules.mark_periodic_run(rule, now)
+        del source
+
+    def run_due_periodic(self) -> int:
+        """Run every periodic rule whose frequency has passed; returns how many ran."""
+        ran = 0
+        now = self.clock.now()
+        for rule in self.store.rules.list():
+            if rule.state is not RuleState.ACTIVE:
+                continue
+            frequency = self.periodic_frequency(rule)
+            if frequency is None:
+                continue
+            last = self.store.rules.last_periodic_run(rule)
+            if last is not None and now - last < timedelta(seconds=frequency.seconds):
+                continue
+            self.evaluate_rule(rule)
+            ran += 1
+        return ran
+
+    # --- judging -----------------------------------------------------------------------------
+
+    def _current_items(self, rule: ConfigRule) -> list[ConfigurationItem]:
+        source = AccountRegion(rule.account_id, rule.region)
+        found: list[ConfigurationItem] = []
+        for resource_type in self.scope_types(rule) or self._all_types(source):
+            current = self.store.items.discovered(source, resource_type)
+            keys = [r.key for r in current if r.status not in NOT_RECORDED]
+            items = self.store.items.latest_items(source, keys)
+            found.extend(i for i in items.values() if self.in_scope(rule, i))
+        return sorted(found, key=lambda i: (i.resource_type, i.resource_id))
+
+    def _all_types(self, source: AccountRegion) -> list[str]:
+        return sorted(
+            t for t in self.store.items.resource_counts(source) if not t.startswith("AWS::Config::")
+        )
+
+    def _managed_or_fail(self, rule: ConfigRule) -> type[ManagedRule] | None:
+        managed = self.managed_class(rule)
+        if managed is None:
+            self._failed(
+                rule,
+                "NotImplemented",
+                f"roost does not implement the managed rule {rule.source.source_identifier} yet; "
+                "its compliance stays INSUFFICIENT_DATA.",
+            )
+        return managed
+
+    def _judge(
+        self,
+        rule: ConfigRule,
+        managed: type[ManagedRule],
+        items: Sequence[ConfigurationItem],
+        verdicts: list[tuple[Verdict, datetime]],
+        *,
+        invoked: datetime,
+        periodic: bool,
+    ) -> None:
+        source = AccountRegion(rule.account_id, rule.region)
+        try:
+            params = managed.parse_parameters(rule.input_parameters)
+        except InvalidParameterError as exc:
+            self._failed(rule, "InvalidParameterValueException", str(exc))
+            return
+        context = RuleContext(
+            source=source,
+            params=params,
+            now=invoked,
+            store=self.store,
+            client_factory=lambda service: self.connector.client(source.account_id, source.region, service),
+        )
+        instance = managed()
+        unreadable: list[tuple[str, str]] = []
+        errors: list[CloudError] = []
+        if periodic:
+            try:
+                verdicts += [(v, invoked) for v in instance.evaluate_periodic(context, items)]
+            except CloudError as error:
+                errors.append(error)
+        else:
+            for item in items:
+                try:
+                    found = instance.evaluate(item, context)
+                except CloudError as error:
+                    errors.append(error)
+                    unreadable.append((item.resource_type, item.resource_id))
+                    continue
+                for verdict in [found] if isinstance(found, Verdict) else found:
+                    verdicts.append(
+                        (
+                            Verdict(
+                                verdict.compliance_type,
+                                verdict.annotation,
+                                verdict.resource_type or item.resource_type,
+                                verdict.resource_id or item.resource_id,
+                            ),
+                            item.capture_time
+                            if Trigger.CONFIGURATION_CHANGE in managed.triggers
+                            else invoked,
+                        )
+                    )
+        if unreadable:
+            self.store.evaluations.delete(source, rule.name, unreadable)
+        self._store(rule, verdicts, invoked=invoked)
+        if errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self._failed(rule, first.code, f"{first.message}{more}", evaluated=bool(verdicts))
+        else:
+            self._succeeded(rule, invoked)
+
+    def _custom(self, rule: ConfigRule, message_type: str, items: Sequence[ConfigurationItem] | None) -> None:
+        invoker = self.custom_invokers.get(rule.source.owner)
+        if invoker is None:
+            self._failed(rule, "NotImplemented", f"roost cannot run {rule.source.owner.value} rules yet.")
+            return
+        invoker(rule, message_type, items)
+
+    # --- storing -----------------------------------------------------------------------------
+
+    def _store(
+        self, rule: ConfigRule, verdicts: Sequence[tuple[Verdict, datetime]], *, invoked: datetime
+    ) -> None:
+        if not verdicts:
+            return
+        source = AccountRegion(rule.account_id, rule.region)
+        recorded = self.clock.now()
+        results = [
+            EvaluationResult(
+                rule_name=rule.name,
+                resource_type=str(verdict.resource_type),
+                resource_id=str(verdict.resource_id),
+                compliance_type=verdict.compliance_type,
+                ordering_timestamp=ordering,
+                result_recorded_time=recorded,
+                config_rule_invoked_time=invoked,
+                annotation=verdict.annotation[:256] if verdict.annotation else None,
+            )
+            for verdict, ordering in verdicts
+        ]
+        self.store_results(source, results)
+
+    def store_results(self, source: AccountRegion, results: Sequence[EvaluationResult]) -> None:
+        """Store results (PutEvaluations comes here too) and record the compliance they change."""
+        changed = self.store.evaluations.put(source, results)
+        if changed:
+            record_compliance_changes(self.store, source, changed, now=self.clock.now())
+
+    def _succeeded(self, rule: ConfigRule, when: datetime) -> None:
+        def change(status: RuleEvaluationStatus) -> RuleEvaluationStatus:
+            return replace(
+                status,
+                last_successful_invocation_time=when,
+                last_successful_evaluation_time=when,
+                first_evaluation_started=True,
+            )
+
+        self.store.rules.update_status(AccountRegion(rule.account_id, rule.region), rule.name, change)
+
+    def _failed(self, rule: ConfigRule, code: str, message: str, *, evaluated: bool = False) -> None:
+        now = self.clock.now()
+
+        def change(status: RuleEvaluationStatus) -> RuleEvaluationStatus:
+            return replace(
+                status,
+                last_failed_invocation_time=now,
+                last_failed_evaluation_time=now,
+                last_successful_evaluation_time=now if evaluated else status.last_successful_evaluation_time,
+                last_error_code=code,
+                last_error_message=message[:1000],
+                first_evaluation_started=True,
+            )
+
+        self.store.rules.update_status(AccountRegion(rule.account_id, rule.region), rule.name, change)
