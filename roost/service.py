@@ -23,6 +23,8 @@ from roost.model import (
 from roost.recorder.loop import RecordingLoop
 from roost.recorder.recorder import Recorder
 from roost.recorder.retention import PRUNE_INTERVAL_SECONDS, prune_history
+from roost.rules.engine import RuleEngine
+from roost.rules.runner import RuleRunner
 from roost.settings import Settings
 from roost.store import Store
 
@@ -86,6 +88,10 @@ class Roost:
         self.deliverer = Deliverer(
             self.store, self.connector, self.clock, history_interval_seconds=settings.history_interval_seconds
         )
+        self.rules = RuleEngine(self.store, self.connector, self.clock)
+        self.rule_runner = RuleRunner(self.rules)
+        # Every committed batch of items goes to the change-triggered rules at once.
+        self.recorder.listeners.append(self.rule_runner.submit)
         self._delivery_ticker = Ticker("roost-delivery", 2.0, self.deliverer.run_once)
         self._retention_ticker = Ticker("roost-retention", PRUNE_INTERVAL_SECONDS, self.prune_history)
 
@@ -150,12 +156,14 @@ class Roost:
         return prune_history(self.store, self.clock)
 
     def start(self) -> None:
+        self.rule_runner.start()
         self.loop.start()
         self._delivery_ticker.start()
         self._retention_ticker.start()
 
     def stop(self, *, close_store: bool = True) -> None:
         self.loop.stop()
+        self.rule_runner.stop()
         self._delivery_ticker.stop()
         self._retention_ticker.stop()
         if close_store:

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from roost.api.auth import Caller
 from roost.clock import Clock
+from roost.compliance import ConfigRule
 from roost.delivery import Deliverer
 from roost.model import AccountRegion
 from roost.recorder.recorder import Recorder
+from roost.rules.engine import RuleEngine
 from roost.store import Store
 
 
@@ -27,6 +29,11 @@ class ApiServices:
     """Bucket checks and snapshots; None when the server delivers nothing itself."""
     recording_changed: Callable[[], None] = field(default=_nothing)
     """Called after a recorder started, stopped or changed (wakes the recording loop)."""
+    rules: RuleEngine | None = None
+    """The rule engine: evaluates rules and stores results (PutEvaluations goes through it)."""
+    evaluate_rule: Callable[[ConfigRule], None] | None = None
+    """Evaluates a rule soon, in the background (after PutConfigRule, StartConfigRulesEvaluation);
+    None means evaluate it in the request, through `rules`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,6 +165,8 @@ def _serve_api(roost: Roost, *, host: str, port: int, sandbox_mode: bool, permis
         recorder=roost.recorder,
         deliverer=roost.deliverer,
         recording_changed=roost.loop.wake,
+        rules=roost.rules,
+        evaluate_rule=roost.rule_runner.evaluate_soon,
     )
     server = HttpServer(
         build_app(ConfigApi(services, KeyRing(keys, permissive=permissive))), host=host, port=port

@@ -18,6 +18,7 @@ from roost.clock import SystemClock
 from roost.cloud import CloudConnector
 from roost.delivery import Deliverer
 from roost.recorder.recorder import Recorder
+from roost.rules.engine import RuleEngine
 from roost.settings import Settings
 from roost.store import Store
 
@@ -62,6 +63,7 @@ def live_api(store: Store, settings: Settings) -> Iterator[LiveApi]:
         clock=clock,
         recorder=Recorder(store, connector, clock=clock),
         deliverer=Deliverer(store, connector, clock, history_interval_seconds=3600),
+        rules=RuleEngine(store, connector, clock),
     )
     api = ConfigApi(services, KeyRing([SANDBOX_KEYS, OTHER_KEYS]), strict_output=True)
     server = HttpServer(build_app(api), port=0)

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from roost.cloud import CloudConnector
 from roost.compliance import ConfigRule, Owner, RuleScope, RuleSource
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
