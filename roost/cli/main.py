@@ -64,9 +64,9 @@ def cli(ctx: click.Context, config_path: Path | None, db_url: str | None, output
 
 
 def _register() -> None:
-    from roost.cli import record, recorders, resources, status, up
+    from roost.cli import record, recorders, resources, rules, status, up
 
-    for module in (up, record, resources, recorders, status):
+    for module in (up, record, resources, recorders, rules, status):
         for command in module.COMMANDS:
             cli.add_command(command)
 
