@@ -30,6 +30,9 @@ from roost.errors import CloudError
 from roost.model import ConfigurationItem
 from roost.store import Store
 
+#: SNS errors about the message itself (not the topic or the endpoint).
+REJECTED_MESSAGE_CODES = frozenset({"InvalidParameter", "InvalidParameterValue", "ValidationError"})
+
 
 @dataclass
 class StreamResult:
@@ -46,9 +49,9 @@ class NotificationStream:
     def skip(self, outputs: ChannelOutputs) -> None:
         """No topic: move the cursor to the end, so a topic set later gets only items recorded after it."""
         channel = outputs.channel
-        self._store.channels.advance(
-            channel.source, channel.name, stream_cursor=self._store.items.last_item_row_id()
-        )
+        newest = self._store.items.last_item_row_id()
+        if self._store.channels.cursors(channel.source, channel.name)[1] != newest:  # write only on change
+            self._store.channels.advance(channel.source, channel.name, stream_cursor=newest)
 
     def deliver(self, outputs: ChannelOutputs, result: StreamResult) -> None:
         """Publish every item after the cursor, counting into `result`; raises CloudError on a failure."""
@@ -58,7 +61,16 @@ class NotificationStream:
         while True:
             page = self._store.items.items_after(cursor, source=channel.source, limit=self._page_size)
             for row_id, item in page:
-                if self._notify(outputs, item):
+                try:
+                    oversized = self._notify(outputs, item)
+                except CloudError as error:
+                    if error.code not in REJECTED_MESSAGE_CODES:
+                        raise  # the topic or the endpoint failed: retry this item next time
+                    # SNS refuses this one message for what it is: a retry would block the stream
+                    # forever. Step past it; the failure stays in the stream's status.
+                    channels.advance(channel.source, channel.name, stream_cursor=row_id)
+                    raise
+                if oversized:
                     result.oversized += 1
                 result.published += 1
                 cursor = row_id
