@@ -157,3 +157,62 @@ class EvaluationStore:
         query = query.order_by(results_t.c.rule_name, results_t.c.resource_type, results_t.c.resource_id)
         with self._engine.connect() as conn:
             return [_result(row) for row in conn.execute(query)]
+
+    def counts_by_rule(
+        self,
+        source: AccountRegion,
+        *,
+        rule_names: Sequence[str] | None = None,
+        evaluation_mode: str = "DETECTIVE",
+    ) -> dict[str, dict[ComplianceType, int]]:
+        """Per rule, how many resources it judged each compliance type (for rule-level roll-ups)."""
+        query = (
+            sa.select(results_t.c.rule_name, results_t.c.compliance_type, sa.func.count())
+            .where(
+                results_t.c.account_id == source.account_id,
+                results_t.c.region == source.region,
+                results_t.c.evaluation_mode == evaluation_mode,
+            )
+            .group_by(results_t.c.rule_name, results_t.c.compliance_type)
+        )
+        if rule_names is not None:
+            query = query.where(results_t.c.rule_name.in_(list(rule_names)))
+        found: dict[str, dict[ComplianceType, int]] = {}
+        with self._engine.connect() as conn:
+            for rule_name, compliance_type, count in conn.execute(query):
+                found.setdefault(rule_name, {})[ComplianceType(compliance_type)] = int(count)
+        return found
+
+    def counts_by_resource(
+        self,
+        source: AccountRegion,
+        *,
+        resource_types: Sequence[str] | None = None,
+        resource_id: str | None = None,
+        evaluation_mode: str = "DETECTIVE",
+    ) -> dict[tuple[str, str], dict[ComplianceType, int]]:
+        """Per evaluated (type, id) resource, how many rules judged it each compliance type."""
+        query = (
+            sa.select(
+                results_t.c.resource_type,
+                results_t.c.resource_id,
+                results_t.c.compliance_type,
+                sa.func.count(),
+            )
+            .where(
+                results_t.c.account_id == source.account_id,
+                results_t.c.region == source.region,
+                results_t.c.evaluation_mode == evaluation_mode,
+            )
+            .group_by(results_t.c.resource_type, results_t.c.resource_id, results_t.c.compliance_type)
+        )
+        if resource_types is not None:
+            query = query.where(results_t.c.resource_type.in_(list(resource_types)))
+        if resource_id is not None:
+            query = query.where(results_t.c.resource_id == resource_id)
+        found: dict[tuple[str, str], dict[ComplianceType, int]] = {}
+        with self._engine.connect() as conn:
+            for resource_type, resource_id_, compliance_type, count in conn.execute(query):
+                key = (resource_type, resource_id_)
+                found.setdefault(key, {})[ComplianceType(compliance_type)] = int(count)
+        return found
