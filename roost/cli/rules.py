@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from roost.cli.context import CliContext
@@ -9,8 +11,9 @@ from roost.cli.output import emit, fail
 from roost.cli.resources import with_source
 from roost.clock import SystemClock
 from roost.cloud import CloudConnector
-from roost.compliance import ComplianceType, roll_up
+from roost.compliance import ComplianceType, ExecutionFrequency, Owner, RuleScope, RuleSource, roll_up
 from roost.rules.catalog import catalog
+from roost.rules.configuration import RuleRequest, delete_rule, put_rule
 from roost.rules.engine import RuleEngine
 from roost.rules.managed_rule import load_managed_rules
 
@@ -105,6 +108,76 @@ def evaluate(obj: CliContext, names: tuple[str, ...], account: str | None, regio
             click.echo(f"roost: {name}: {status.last_error_code}: {status.last_error_message}", err=True)
         else:
             click.echo(f"{name} evaluated")
+
+
+@rules.command()
+@click.argument("identifier")
+@click.option("--name", default=None, help="Rule name (default: AWS's name for the managed rule).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="An InputParameters entry.")
+@click.option(
+    "--resource-type", "resource_types", multiple=True, metavar="TYPE", help="Scope: resource types."
+)
+@click.option("--tag", default=None, metavar="KEY[=VALUE]", help="Scope: resources with this tag.")
+@click.option(
+    "--frequency",
+    type=click.Choice([f.value for f in ExecutionFrequency]),
+    default=None,
+    help="MaximumExecutionFrequency of a periodic rule.",
+)
+@with_source
+@click.pass_obj
+def put(
+    obj: CliContext,
+    identifier: str,
+    name: str | None,
+    params: tuple[str, ...],
+    resource_types: tuple[str, ...],
+    tag: str | None,
+    frequency: str | None,
+    account: str | None,
+    region: str | None,
+) -> None:
+    """Add (or update) the managed rule IDENTIFIER, and evaluate it at once."""
+    source = obj.source(account, region)
+    managed = load_managed_rules()
+    default_name = (
+        managed.get(identifier).name if identifier in managed else identifier.lower().replace("_", "-")
+    )
+    parameters = {}
+    for pair in params:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            fail(f"--param takes KEY=VALUE, got {pair!r}")
+        parameters[key] = value
+    tag_key, _, tag_value = (tag or "").partition("=")
+    request = RuleRequest(
+        source=RuleSource(owner=Owner.AWS, source_identifier=identifier),
+        name=name or default_name,
+        scope=RuleScope(
+            resource_types=resource_types,
+            tag_key=tag_key or None,
+            tag_value=tag_value or None if tag else None,
+        ),
+        input_parameters=json.dumps(parameters) if parameters else None,
+        maximum_execution_frequency=ExecutionFrequency(frequency) if frequency else None,
+    )
+    clock = SystemClock()
+    rule, created = put_rule(obj.store, source, request, now=clock.now())
+    RuleEngine(obj.store, CloudConnector(obj.settings.accounts), clock).evaluate_rule(rule)
+    results = obj.store.evaluations.results(source, rule_names=[rule.name])
+    verdict = roll_up([r.compliance_type for r in results]).value
+    click.echo(f"rule {rule.name} {'added' if created else 'updated'} in {source}: {verdict}")
+
+
+@rules.command()
+@click.argument("name")
+@with_source
+@click.pass_obj
+def delete(obj: CliContext, name: str, account: str | None, region: str | None) -> None:
+    """Delete a rule and its results."""
+    source = obj.source(account, region)
+    delete_rule(obj.store, source, name)
+    click.echo(f"rule {name} deleted from {source}")
 
 
 @rules.command("catalog")

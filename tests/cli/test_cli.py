@@ -7,24 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from roost.cli.main import cli
 from roost.cloud.sandbox import Sandbox
-
-
-@pytest.fixture
-def roost(tmp_path: Path, cloud: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
-    """roost("resources", "list") runs the real command with a fresh store and no roost.toml."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ROOST_CONFIG", raising=False)
-    db = f"sqlite:///{tmp_path / 'roost.db'}"
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False)
-
-    return run
 
 
 def _ok(result: Result) -> str:
