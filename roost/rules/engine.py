@@ -140,12 +140,15 @@ class RuleEngine:
                     self._failed(rule, "InternalError", f"{type(exc).__name__}: {exc}")
 
     def _on_change(self, rule: ConfigRule, items: Sequence[ConfigurationItem]) -> None:
-        existing = {
-            (r.resource_type, r.resource_id)
-            for r in self.store.evaluations.results(
-                AccountRegion(rule.account_id, rule.region), rule_names=[rule.name]
+        # Only the results of these items' resources matter (did one leave the scope?): found through
+        # the resource index, never by reading every result of the rule.
+        existing = set(
+            self.store.evaluations.results_for_resources(
+                AccountRegion(rule.account_id, rule.region),
+                [(i.resource_type, i.resource_id) for i in items],
+                rule_name=rule.name,
             )
-        }
+        )
         judged: list[ConfigurationItem] = []
         gone: list[tuple[ConfigurationItem, str]] = []
         for item in items:
@@ -275,33 +278,13 @@ class RuleEngine:
         instance = managed()
         unreadable: list[tuple[str, str]] = []
         errors: list[CloudError] = []
-        if periodic:
-            try:
-                verdicts += [(v, invoked) for v in instance.evaluate_periodic(context, items)]
-            except CloudError as error:
-                errors.append(error)
-        else:
-            for item in items:
-                try:
-                    found = instance.evaluate(item, context)
-                except CloudError as error:
-                    errors.append(error)
-                    unreadable.append((item.resource_type, item.resource_id))
-                    continue
-                for verdict in [found] if isinstance(found, Verdict) else found:
-                    verdicts.append(
-                        (
-                            Verdict(
-                                verdict.compliance_type,
-                                verdict.annotation,
-                                verdict.resource_type or item.resource_type,
-                                verdict.resource_id or item.resource_id,
-                            ),
-                            item.capture_time
-                            if Trigger.CONFIGURATION_CHANGE in managed.triggers
-                            else invoked,
-                        )
-                    )
+        try:
+            self._judge_all(
+                instance, context, items, verdicts, errors, unreadable, periodic=periodic, invoked=invoked
+            )
+        except InvalidParameterError as exc:  # a parameter only the rule itself could check
+            self._failed(rule, "InvalidParameterValueException", str(exc))
+            return
         if unreadable:
             self.store.evaluations.delete(source, rule.name, unreadable)
         self._store(rule, verdicts, invoked=invoked)
@@ -311,6 +294,46 @@ class RuleEngine:
             self._failed(rule, first.code, f"{first.message}{more}", evaluated=bool(verdicts))
         else:
             self._succeeded(rule, invoked)
+
+    @staticmethod
+    def _judge_all(
+        instance: ManagedRule,
+        context: RuleContext,
+        items: Sequence[ConfigurationItem],
+        verdicts: list[tuple[Verdict, datetime]],
+        errors: list[CloudError],
+        unreadable: list[tuple[str, str]],
+        *,
+        periodic: bool,
+        invoked: datetime,
+    ) -> None:
+        if periodic:
+            try:
+                verdicts += [(v, invoked) for v in instance.evaluate_periodic(context, items)]
+            except CloudError as error:
+                errors.append(error)
+            return
+        for item in items:
+            try:
+                found = instance.evaluate(item, context)
+            except CloudError as error:
+                errors.append(error)
+                unreadable.append((item.resource_type, item.resource_id))
+                continue
+            for verdict in [found] if isinstance(found, Verdict) else found:
+                verdicts.append(
+                    (
+                        Verdict(
+                            verdict.compliance_type,
+                            verdict.annotation,
+                            verdict.resource_type or item.resource_type,
+                            verdict.resource_id or item.resource_id,
+                        ),
+                        item.capture_time
+                        if Trigger.CONFIGURATION_CHANGE in type(instance).triggers
+                        else invoked,
+                    )
+                )
 
     def _custom(self, rule: ConfigRule, message_type: str, items: Sequence[ConfigurationItem] | None) -> None:
         invoker = self.custom_invokers.get(rule.source.owner)

@@ -24,11 +24,26 @@ def record_compliance_changes(
     store: Store, source: AccountRegion, changed: Sequence[EvaluationResult], *, now: datetime
 ) -> list[ConfigurationItem]:
     """Write a ResourceCompliance item for each resource whose compliance the changed results moved."""
-    targets = {(r.resource_type, r.resource_id) for r in changed}
+    targets = sorted({(r.resource_type, r.resource_id) for r in changed})
     rules = {rule.name: rule for rule in store.rules.list(source)}
+    all_results = store.evaluations.results_for_resources(source, targets)
+    keys = {t: ResourceKey(COMPLIANCE_TYPE, compliance_resource_id(*t)) for t in targets}
+    current = {
+        r.resource_id: r
+        for start in range(0, len(targets), 500)
+        for r in store.items.discovered(
+            source,
+            COMPLIANCE_TYPE,
+            include_deleted=True,
+            resource_ids=[keys[t].resource_id for t in targets[start : start + 500]],
+        )
+    }
+    previous_items = store.items.latest_items(
+        source, [keys[t] for t in targets if keys[t].resource_id in current]
+    )
     batch: list[NewItem] = []
-    for resource_type, resource_id in sorted(targets):
-        results = store.evaluations.results(source, resource_type=resource_type, resource_id=resource_id)
+    for resource_type, resource_id in targets:
+        results = sorted(all_results.get((resource_type, resource_id), []), key=lambda r: r.rule_name)
         rule_list = [
             {
                 "configRuleArn": rules[r.rule_name].arn if r.rule_name in rules else None,
@@ -46,22 +61,22 @@ def record_compliance_changes(
             "targetResourceId": resource_id,
             "targetResourceType": resource_type,
         }
-        key = ResourceKey(COMPLIANCE_TYPE, compliance_resource_id(resource_type, resource_id))
+        key = keys[(resource_type, resource_id)]
         state = ResourceState(
             resource_type=key.resource_type, resource_id=key.resource_id, configuration=configuration
         )
-        current = store.items.current_state(source, key)
-        if current is not None and current.content_hash == state.content_hash():
+        previous = current.get(key.resource_id)
+        if previous is not None and previous.content_hash == state.content_hash():
             continue
-        before = store.items.latest_item(source, key) if current is not None else None
+        before = previous_items.get(key)
         item = ConfigurationItem(
             account_id=source.account_id,
             region=source.region,
             resource_type=key.resource_type,
             resource_id=key.resource_id,
             capture_time=now,
-            status=ItemStatus.RESOURCE_DISCOVERED if current is None else ItemStatus.OK,
-            configuration_state_id=next_state_id(current, now),
+            status=ItemStatus.RESOURCE_DISCOVERED if previous is None else ItemStatus.OK,
+            configuration_state_id=next_state_id(previous, now),
             aws_region=source.region,
             resource_name=key.resource_id,
             configuration=configuration,

@@ -130,6 +130,31 @@ class EvaluationStore:
                 )
             return count
 
+    def results_for_resources(
+        self, source: AccountRegion, keys: Iterable[tuple[str, str]], *, rule_name: str | None = None
+    ) -> dict[tuple[str, str], builtins.list[EvaluationResult]]:
+        """Every rule's results (or one rule's) for each of many resources, through the resource index."""
+        by_type: dict[str, builtins.list[str]] = {}
+        for resource_type, resource_id in set(keys):
+            by_type.setdefault(resource_type, []).append(resource_id)
+        found: dict[tuple[str, str], builtins.list[EvaluationResult]] = {}
+        with self._engine.connect() as conn:
+            for resource_type, ids in by_type.items():
+                for start in range(0, len(ids), 500):
+                    query = results_t.select().where(
+                        results_t.c.account_id == source.account_id,
+                        results_t.c.region == source.region,
+                        results_t.c.resource_type == resource_type,
+                        results_t.c.resource_id.in_(ids[start : start + 500]),
+                        results_t.c.evaluation_mode == "DETECTIVE",
+                    )
+                    if rule_name is not None:
+                        query = query.where(results_t.c.rule_name == rule_name)
+                    for row in conn.execute(query):
+                        result = _result(row)
+                        found.setdefault((result.resource_type, result.resource_id), []).append(result)
+        return found
+
     def results(
         self,
         source: AccountRegion,
