@@ -135,9 +135,17 @@ def test_every_managed_rule_matches_aws_and_is_tested() -> None:
         entry = catalog().get(identifier)
         assert entry is not None, f"{identifier} is not one of AWS's managed rules"
         declared = {(p.name, p.default) for p in rule.parameters}
-        assert declared == {(p.name, p.default) for p in entry.parameters}, f"{identifier}: parameters differ from AWS's"
-        assert (Trigger.PERIODIC in rule.triggers) == entry.periodic, f"{identifier}: periodic trigger differs"
-        assert (Trigger.CONFIGURATION_CHANGE in rule.triggers) == entry.change_triggered, f"{identifier}: trigger"
+        assert declared == {(p.name, p.default) for p in entry.parameters}, (
+            f"{identifier}: parameters differ from AWS's"
+        )
+        assert (Trigger.PERIODIC in rule.triggers) == entry.periodic, (
+            f"{identifier}: periodic trigger differs"
+        )
+        assert (Trigger.CONFIGURATION_CHANGE in rule.triggers) == entry.change_triggered, (
+            f"{identifier}: trigger"
+        )
         module = rule.__module__.rsplit(".", 1)[-1]
         assert module == identifier.lower(), f"{identifier} lives in {module}.py"
-        assert (tests / f"test_{module}.py").exists(), f"{identifier} has no tests/rules/managed/test_{module}.py"
+        assert (tests / f"test_{module}.py").exists(), (
+            f"{identifier} has no tests/rules/managed/test_{module}.py"
+        )
