@@ -21,6 +21,8 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 PERMISSIVE_DEFAULT_ACCOUNT = "123456789012"
 
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
 _AUTH = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),"
     r"\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
@@ -80,7 +82,14 @@ def canonical_request(
     method: str, path: str, query: str, headers: Mapping[str, str], signed: list[str], body: bytes
 ) -> str:
     canonical_headers = "".join(f"{name}:{' '.join(headers.get(name, '').split())}\n" for name in signed)
-    payload = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    # The signature covers the body's real hash: a client's x-amz-content-sha256 header is only accepted
+    # when it is that hash (never trusted in its place, which would let a captured request carry any body).
+    payload = hashlib.sha256(body).hexdigest()
+    claimed = headers.get("x-amz-content-sha256")
+    if claimed is not None and claimed != payload:
+        raise ApiError(
+            "InvalidSignatureException", "The x-amz-content-sha256 header does not match the body."
+        )
     uri = quote(unquote(path) or "/", safe="/-_.~")
     return "\n".join([method, uri, _canonical_query(query), canonical_headers, ";".join(signed), payload])
 
@@ -111,6 +120,10 @@ def authenticate(
     if len(credential) != 5 or credential[4] != "aws4_request":
         raise ApiError("IncompleteSignatureException", f"Credential is malformed: {match['credential']}")
     key_id, date, region, scope_service, _ = credential
+    if not _REGION.fullmatch(region):
+        raise ApiError(
+            "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{region}'."
+        )
     key = keys.get(key_id)
     if key is None and not keys.permissive:
         raise ApiError(

@@ -66,7 +66,11 @@ def issue(store: Store, rule: ConfigRule, invoked: datetime) -> str:
 def verify(store: Store, source: AccountRegion, token: str) -> ResultTokenClaim:
     """The rule and invocation a token stands for, or InvalidResultTokenException."""
     payload, _, signature = token.partition(".")
-    if not payload or not signature or not hmac.compare_digest(signature, _sign(store, payload)):
+    if (
+        not payload
+        or not signature
+        or not hmac.compare_digest(signature.encode(), _sign(store, payload).encode())
+    ):
         raise invalid_token()
     try:
         document = json.loads(_unb64(payload))

@@ -102,6 +102,8 @@ def test_tokens_are_checked(
     assert put(payload + "x." + signature) == "InvalidResultTokenException"
     assert put(payload + "." + signature[:-2] + "AA") == "InvalidResultTokenException"
     assert put("") == "InvalidResultTokenException"
+    assert put("x.é") == "InvalidResultTokenException"  # non-ASCII: refused, never a 500
+    assert put(payload + ".é" + signature) == "InvalidResultTokenException"
     # Another account's caller cannot use it, nor can another region.
     put_recorder(live_api.services.store, AccountRegion(OTHER_KEYS.account_id, "us-east-1"))
     other = live_api.client(keys=OTHER_KEYS)

@@ -153,11 +153,11 @@ def test_migration_1_creates_what_it_always_did_and_2_adds_the_new_tables(tmp_pa
             conn.execute(schema_version.insert().values(version=1, description="v1", applied_time=0))
         assert set(sa.inspect(engine).get_table_names()) == V1_TABLES
 
-        assert migrate(engine) == 2
+        assert migrate(engine) == MIGRATIONS[-1].version
         tables = set(sa.inspect(engine).get_table_names())
-        assert tables == V1_TABLES | {"retention_configurations", "resource_tags"}
+        assert V1_TABLES | {"retention_configurations", "resource_tags"} <= tables
         with engine.connect() as conn:
-            assert current_version(conn) == MIGRATIONS[-1].version == 2
-        assert migrate(engine) == 2  # applied once
+            assert current_version(conn) == MIGRATIONS[-1].version
+        assert migrate(engine) == MIGRATIONS[-1].version  # applied once
     finally:
         engine.dispose()
