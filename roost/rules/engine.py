@@ -131,13 +131,37 @@ class RuleEngine:
             for rule in self.store.rules.list(source):
                 if rule.state in (RuleState.DELETING, RuleState.DELETING_RESULTS):
                     continue
-                if not self.change_triggered(rule):
-                    continue
                 try:
-                    self._on_change(rule, source_items)
+                    with self._lock:
+                        if self.change_triggered(rule):
+                            self._on_change(rule, source_items)
+                        else:
+                            # A periodic rule is not run by a change, but a deleted resource must still
+                            # drop out of its results (AWS's managed rules answer NOT_APPLICABLE).
+                            self._on_deletions(rule, [i for i in source_items if i.status.is_deletion])
                 except Exception as exc:  # one broken rule never stops the others
                     log.exception("rule %s failed", rule.name)
                     self._failed(rule, "InternalError", f"{type(exc).__name__}: {exc}")
+
+    def _on_deletions(self, rule: ConfigRule, deleted: Sequence[ConfigurationItem]) -> None:
+        if not deleted:
+            return
+        existing = self.store.evaluations.results_for_resources(
+            AccountRegion(rule.account_id, rule.region),
+            [(i.resource_type, i.resource_id) for i in deleted],
+            rule_name=rule.name,
+        )
+        verdicts = [
+            (
+                Verdict(
+                    ComplianceType.NOT_APPLICABLE, "The resource was deleted.", i.resource_type, i.resource_id
+                ),
+                i.capture_time,
+            )
+            for i in deleted
+            if (i.resource_type, i.resource_id) in existing
+        ]
+        self._store(rule, verdicts, invoked=self.clock.now())
 
     def _on_change(self, rule: ConfigRule, items: Sequence[ConfigurationItem]) -> None:
         # Only the results of these items' resources matter (did one leave the scope?): found through
@@ -152,9 +176,9 @@ class RuleEngine:
         judged: list[ConfigurationItem] = []
         gone: list[tuple[ConfigurationItem, str]] = []
         for item in items:
-            types = self.scope_types(rule)
             if item.status.is_deletion:
-                if not types or item.resource_type in types:
+                # Only resources the rule judged: a deletion elsewhere is none of its business.
+                if (item.resource_type, item.resource_id) in existing:
                     gone.append((item, "The resource was deleted."))
             elif self.in_scope(rule, item):
                 judged.append(item)
@@ -171,7 +195,8 @@ class RuleEngine:
             for item, why in gone
         ]
         if rule.source.owner is not Owner.AWS:
-            self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, judged)
+            if judged:
+                self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, judged)
             self._store(rule, verdicts, invoked=now)
             return
         managed = self._managed_or_fail(rule)
@@ -182,6 +207,10 @@ class RuleEngine:
     def evaluate_rule(self, rule: ConfigRule) -> None:
         """Evaluate a rule now over what is recorded (on creation, update and StartConfigRulesEvaluation)."""
         with self._lock:
+            current = self.store.rules.get(AccountRegion(rule.account_id, rule.region), rule.name)
+            if current is None or current.rule_id != rule.rule_id:
+                return  # deleted (or replaced) while it waited: its results must not come back
+            rule = current
             try:
                 self._evaluate_rule(rule)
             except Exception as exc:
@@ -201,6 +230,7 @@ class RuleEngine:
             return
         managed = self._managed_or_fail(rule)
         if managed is None:
+            self.store.rules.mark_periodic_run(rule, now)  # not again every few seconds
             return
         periodic = self.periodic_frequency(rule) is not None and not self.change_triggered(rule)
         self._judge(rule, managed, items, [], invoked=now, periodic=periodic)
@@ -228,6 +258,9 @@ class RuleEngine:
 
     def _current_items(self, rule: ConfigRule) -> list[ConfigurationItem]:
         source = AccountRegion(rule.account_id, rule.region)
+        managed = self.managed_class(rule)
+        if managed is not None and not managed.resource_types and not rule.scope.resource_types:
+            return []  # an account-level rule: it asks the cloud, not the inventory
         found: list[ConfigurationItem] = []
         for resource_type in self.scope_types(rule) or self._all_types(source):
             current = self.store.items.discovered(source, resource_type)
@@ -307,12 +340,16 @@ class RuleEngine:
         periodic: bool,
         invoked: datetime,
     ) -> None:
-        if periodic:
+        if periodic and type(instance).evaluate_periodic is not ManagedRule.evaluate_periodic:
+            # An account-level rule: one call decides. If it fails, its last answer must not stand.
             try:
                 verdicts += [(v, invoked) for v in instance.evaluate_periodic(context, items)]
             except CloudError as error:
                 errors.append(error)
+                unreadable.append(("AWS::::Account", context.source.account_id))
             return
+        # Per resource (change-triggered, or periodic over each resource): a resource that cannot be
+        # read loses its result; the others keep theirs.
         for item in items:
             try:
                 found = instance.evaluate(item, context)
@@ -368,9 +405,10 @@ class RuleEngine:
 
     def store_results(self, source: AccountRegion, results: Sequence[EvaluationResult]) -> None:
         """Store results (PutEvaluations comes here too) and record the compliance they change."""
-        changed = self.store.evaluations.put(source, results)
-        if changed:
-            record_compliance_changes(self.store, source, changed, now=self.clock.now())
+        with self._lock:  # results and the compliance history they move are written by one thread at a time
+            changed = self.store.evaluations.put(source, results)
+            if changed:
+                record_compliance_changes(self.store, source, changed, now=self.clock.now())
 
     def _succeeded(self, rule: ConfigRule, when: datetime) -> None:
         def change(status: RuleEvaluationStatus) -> RuleEvaluationStatus:

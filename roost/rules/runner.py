@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Sequence
 
 from roost.compliance import ConfigRule
@@ -27,6 +28,7 @@ class RuleRunner:
         self._queue: queue.Queue[Sequence[ConfigurationItem] | ConfigRule | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="roost-rules", daemon=True)
         self._stopping = threading.Event()
+        self._next_periodic = 0.0
 
     def submit(self, items: Sequence[ConfigurationItem]) -> None:
         """The recorder's listener: queue a batch of recorded items for the change-triggered rules."""
@@ -58,7 +60,10 @@ class RuleRunner:
                     self.engine.evaluate_rule(work)
                 elif work:
                     self.engine.handle_items(work)
-                self.engine.run_due_periodic()
+                # Changes first: periodic rules are looked at between batches, at most this often.
+                if time.monotonic() >= self._next_periodic:
+                    self._next_periodic = time.monotonic() + self.periodic_check_seconds
+                    self.engine.run_due_periodic()
             except Exception:
                 log.exception("rule evaluation failed")
             finally:

@@ -83,7 +83,7 @@ class EvaluationStore:
                 if old is None or old.compliance_type is not result.compliance_type:
                     changed.append(result)
                 rows.append(_row(source, result))
-            upsert(conn, results_t, rows, keys=_KEYS)
+            upsert(conn, results_t, rows, keys=_KEYS, only_if_not_less="ordering_timestamp")
         return changed
 
     def _current(

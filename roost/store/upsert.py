@@ -16,11 +16,13 @@ def upsert(
     *,
     keys: Sequence[str],
     only_if_greater: str | None = None,
+    only_if_not_less: str | None = None,
 ) -> None:
     """Insert rows, replacing every non-key column of rows whose `keys` already exist.
 
     With `only_if_greater`, an existing row is replaced only by a row whose value in that column is
-    greater (a current-state pointer that may only move forward, whoever writes last).
+    greater (a current-state pointer that may only move forward, whoever writes last);
+    `only_if_not_less` also lets an equal value replace it (the newest ordering timestamp wins).
     """
     batch = [rows] if isinstance(rows, dict) else list(rows)
     if not batch:
