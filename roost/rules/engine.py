@@ -32,7 +32,7 @@ from roost.compliance import (
     RuleState,
 )
 from roost.errors import CloudError
-from roost.model import AccountRegion, ConfigurationItem, ItemStatus
+from roost.model import AccountRegion, CollectionError, ConfigurationItem, ItemStatus
 from roost.rules.catalog import catalog
 from roost.rules.history import record_compliance_changes
 from roost.rules.managed_rule import (
@@ -311,6 +311,16 @@ class RuleEngine:
         instance = managed()
         unreadable: list[tuple[str, str]] = []
         errors: list[CloudError] = []
+        items, stale = self._split_stale(source, items)
+        for item, failure in stale:
+            # The recorder could not read this resource in its last collection: what is recorded may be
+            # out of date, so the rule says nothing about it (INSUFFICIENT_DATA) rather than guess.
+            unreadable.append((item.resource_type, item.resource_id))
+            errors.append(
+                CloudError(
+                    failure.error_code, f"{item.resource_id} could not be recorded: {failure.error_message}"
+                )
+            )
         try:
             self._judge_all(
                 instance, context, items, verdicts, errors, unreadable, periodic=periodic, invoked=invoked
@@ -327,6 +337,27 @@ class RuleEngine:
             self._failed(rule, first.code, f"{first.message}{more}", evaluated=bool(verdicts))
         else:
             self._succeeded(rule, invoked)
+
+    def _split_stale(
+        self, source: AccountRegion, items: Sequence[ConfigurationItem]
+    ) -> tuple[list[ConfigurationItem], list[tuple[ConfigurationItem, CollectionError]]]:
+        """Items whose resource (or whole type) failed its last collection, apart from the others."""
+        failures = self.store.recorders.errors(source)
+        if not failures:
+            return list(items), []
+        by_resource = {(f.resource_type, f.resource_id): f for f in failures if f.resource_id}
+        by_type = {f.resource_type: f for f in failures if not f.resource_id}
+        fresh: list[ConfigurationItem] = []
+        stale: list[tuple[ConfigurationItem, CollectionError]] = []
+        for item in items:
+            failure = by_resource.get((item.resource_type, item.resource_id)) or by_type.get(
+                item.resource_type
+            )
+            if failure is None:
+                fresh.append(item)
+            else:
+                stale.append((item, failure))
+        return fresh, stale
 
     @staticmethod
     def _judge_all(

@@ -105,3 +105,31 @@ def test_periodic_rules_run_on_their_frequency(recorder: Recorder, aws: Callable
     assert engine.run_due_periodic() == 1  # the hourly one
     clock.advance(timedelta(hours=24))
     assert engine.run_due_periodic() == 2
+
+
+def test_a_resource_the_recorder_could_not_read_gets_no_verdict(
+    recorder: Recorder, engine: RuleEngine, aws: Callable[..., Any]
+) -> None:
+    from roost.model import CollectionError
+
+    ec2 = aws("ec2")
+    readable = ec2.create_security_group(GroupName="readable", Description="d")["GroupId"]
+    unreadable = ec2.create_security_group(GroupName="unreadable", Description="d")["GroupId"]
+    recorder.record_pass(SOURCE, resource_types=["AWS::EC2::SecurityGroup"])
+    rule = managed_rule("INCOMING_SSH_DISABLED")
+    recorder.store.rules.put(rule, now=recorder.clock.now())
+    engine.evaluate_rule(rule)
+    assert _results(recorder, rule.name)[unreadable] is ComplianceType.COMPLIANT
+    # The next collection of that group failed (as the recorder stores it when a read is denied).
+    failure = CollectionError(
+        "AWS::EC2::SecurityGroup", unreadable, "AccessDenied", "denied", recorder.clock.now()
+    )
+    recorder.store.recorders.replace_errors(SOURCE, "AWS::EC2::SecurityGroup", [failure])
+
+    engine.evaluate_rule(rule)
+
+    results = _results(recorder, rule.name)
+    assert unreadable not in results and results[readable] is ComplianceType.COMPLIANT
+    status = recorder.store.rules.status(SOURCE, rule.name)
+    assert status is not None and status.last_error_code == "AccessDenied"
+    assert f"{unreadable} could not be recorded" in (status.last_error_message or "")
