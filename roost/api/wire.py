@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from roost.formats import (
+    recording_group_to_wire,
+    recording_mode_to_wire,
+)
 from roost.model import (
     ConfigurationItem,
     ConfigurationRecorder,
@@ -19,10 +23,6 @@ from roost.model import (
     DiscoveredResource,
     RecorderStatus,
     RecordingFrequency,
-    RecordingGroup,
-    RecordingMode,
-    RecordingModeOverride,
-    RecordingStrategy,
 )
 
 
@@ -31,73 +31,6 @@ def _json_text(value: Any) -> str:
 
 
 # --- recorders -----------------------------------------------------------------------------------
-
-
-def recording_group_to_wire(group: RecordingGroup) -> dict[str, Any]:
-    return {
-        "allSupported": group.all_supported,
-        "includeGlobalResourceTypes": group.include_global_resource_types,
-        "resourceTypes": list(group.resource_types),
-        "exclusionByResourceTypes": {"resourceTypes": list(group.exclusion_resource_types)},
-        "recordingStrategy": {"useOnly": group.strategy.value},
-    }
-
-
-def recording_group_from_wire(raw: dict[str, Any] | None) -> RecordingGroup:
-    """A recordingGroup as sent; omitted means AWS's default (all supported, no global types)."""
-    if raw is None:
-        return RecordingGroup()
-    resource_types = tuple(raw.get("resourceTypes") or ())
-    excluded = tuple((raw.get("exclusionByResourceTypes") or {}).get("resourceTypes") or ())
-    use_only = (raw.get("recordingStrategy") or {}).get("useOnly")
-    all_supported = raw.get("allSupported")
-    if use_only is not None:
-        strategy = RecordingStrategy(use_only)
-    elif excluded:
-        strategy = RecordingStrategy.EXCLUSION_BY_RESOURCE_TYPES
-    elif resource_types or all_supported is False:
-        strategy = RecordingStrategy.INCLUSION_BY_RESOURCE_TYPES
-    else:
-        strategy = RecordingStrategy.ALL_SUPPORTED_RESOURCE_TYPES
-    if all_supported is None:
-        all_supported = strategy is RecordingStrategy.ALL_SUPPORTED_RESOURCE_TYPES
-    return RecordingGroup(
-        all_supported=bool(all_supported),
-        include_global_resource_types=bool(raw.get("includeGlobalResourceTypes", False)),
-        resource_types=resource_types,
-        exclusion_resource_types=excluded,
-        strategy=strategy,
-    )
-
-
-def recording_mode_to_wire(mode: RecordingMode) -> dict[str, Any]:
-    return {
-        "recordingFrequency": mode.recording_frequency.value,
-        "recordingModeOverrides": [
-            {
-                "description": o.description,
-                "resourceTypes": list(o.resource_types),
-                "recordingFrequency": o.recording_frequency.value,
-            }
-            for o in mode.overrides
-        ],
-    }
-
-
-def recording_mode_from_wire(raw: dict[str, Any] | None) -> RecordingMode:
-    if raw is None:
-        return RecordingMode()
-    return RecordingMode(
-        recording_frequency=RecordingFrequency(raw["recordingFrequency"]),
-        overrides=tuple(
-            RecordingModeOverride(
-                resource_types=tuple(o["resourceTypes"]),
-                recording_frequency=RecordingFrequency(o["recordingFrequency"]),
-                description=o.get("description"),
-            )
-            for o in raw.get("recordingModeOverrides") or ()
-        ),
-    )
 
 
 def recorder_to_wire(recorder: ConfigurationRecorder) -> dict[str, Any]:

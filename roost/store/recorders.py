@@ -11,17 +11,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from roost.clock import from_millis, to_millis
+from roost.formats import (
+    recording_group_from_wire,
+    recording_group_to_wire,
+    recording_mode_from_wire,
+    recording_mode_to_wire,
+)
 from roost.model import (
     AccountRegion,
     CollectionError,
     ConfigurationRecorder,
     RecorderLastStatus,
     RecorderStatus,
-    RecordingFrequency,
-    RecordingGroup,
-    RecordingMode,
-    RecordingModeOverride,
-    RecordingStrategy,
 )
 from roost.store import schema
 from roost.store.codec import dumps, loads
@@ -32,54 +33,6 @@ recorders_t = schema.configuration_recorders
 errors_t = schema.collection_errors
 passes_t = schema.recording_passes
 types_t = schema.type_collections
-
-
-def _group_to_json(group: RecordingGroup) -> dict[str, Any]:
-    return {
-        "allSupported": group.all_supported,
-        "includeGlobalResourceTypes": group.include_global_resource_types,
-        "resourceTypes": list(group.resource_types),
-        "exclusionByResourceTypes": {"resourceTypes": list(group.exclusion_resource_types)},
-        "recordingStrategy": {"useOnly": group.strategy.value},
-    }
-
-
-def _group_from_json(raw: dict[str, Any]) -> RecordingGroup:
-    return RecordingGroup(
-        all_supported=raw["allSupported"],
-        include_global_resource_types=raw["includeGlobalResourceTypes"],
-        resource_types=tuple(raw["resourceTypes"]),
-        exclusion_resource_types=tuple(raw["exclusionByResourceTypes"]["resourceTypes"]),
-        strategy=RecordingStrategy(raw["recordingStrategy"]["useOnly"]),
-    )
-
-
-def _mode_to_json(mode: RecordingMode) -> dict[str, Any]:
-    return {
-        "recordingFrequency": mode.recording_frequency.value,
-        "recordingModeOverrides": [
-            {
-                "description": o.description,
-                "resourceTypes": list(o.resource_types),
-                "recordingFrequency": o.recording_frequency.value,
-            }
-            for o in mode.overrides
-        ],
-    }
-
-
-def _mode_from_json(raw: dict[str, Any]) -> RecordingMode:
-    return RecordingMode(
-        recording_frequency=RecordingFrequency(raw["recordingFrequency"]),
-        overrides=tuple(
-            RecordingModeOverride(
-                resource_types=tuple(o["resourceTypes"]),
-                recording_frequency=RecordingFrequency(o["recordingFrequency"]),
-                description=o.get("description"),
-            )
-            for o in raw["recordingModeOverrides"]
-        ),
-    )
 
 
 def _ms(moment: datetime | None) -> int | None:
@@ -117,8 +70,8 @@ class RecorderStore:
             "region": recorder.region,
             "name": recorder.name,
             "role_arn": recorder.role_arn,
-            "recording_group": dumps(_group_to_json(recorder.recording_group)),
-            "recording_mode": dumps(_mode_to_json(recorder.recording_mode)),
+            "recording_group": dumps(recording_group_to_wire(recorder.recording_group)),
+            "recording_mode": dumps(recording_mode_to_wire(recorder.recording_mode)),
         }
         with self._write() as conn, conn.begin():
             exists = conn.execute(
@@ -157,8 +110,8 @@ class RecorderStore:
                     region=row.region,
                     name=row.name,
                     role_arn=row.role_arn,
-                    recording_group=_group_from_json(loads(row.recording_group)),
-                    recording_mode=_mode_from_json(loads(row.recording_mode)),
+                    recording_group=recording_group_from_wire(loads(row.recording_group)),
+                    recording_mode=recording_mode_from_wire(loads(row.recording_mode)),
                 )
                 for row in conn.execute(query)
             ]

@@ -10,13 +10,9 @@ from roost.api.context import RequestContext
 from roost.api.operations import operation
 from roost.api.operations.tags import check_tags, forget_tags, tag_on_create
 from roost.api.pagination import decode_token, encode_token, page_size
-from roost.api.wire import (
-    recorder_status_to_wire,
-    recorder_to_wire,
-    recording_group_from_wire,
-    recording_mode_from_wire,
-)
+from roost.api.wire import recorder_status_to_wire, recorder_to_wire
 from roost.errors import ApiError
+from roost.formats import recording_group_from_wire, recording_mode_from_wire
 from roost.model import ConfigurationRecorder, RecordingStrategy
 from roost.recorder import configuration
 from roost.recorder.recording_group import validate_recording_group
