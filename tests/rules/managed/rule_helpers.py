@@ -5,9 +5,17 @@ from __future__ import annotations
 import dataclasses
 import zlib
 
+import boto3
+
+from roost.api.app import ConfigApi
+from roost.api.auth import KeyPair, KeyRing
+from roost.api.context import ApiServices
+from roost.api.server import HttpServer, build_app
+from roost.clock import SystemClock
 from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
+from roost.store import Store
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
 
@@ -27,10 +35,36 @@ def evaluate(
     rule = dataclasses.replace(rule, rule_id=f"config-rule-{zlib.crc32(name.encode()):08x}")
     recorder.store.rules.put(rule, now=recorder.clock.now())
     engine.evaluate_rule(rule)
-    return {
-        r.resource_id: r.compliance_type
-        for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
-    }
+    return compliance_via_api(recorder.store, rule.name)
+
+
+def compliance_via_api(store: Store, rule_name: str) -> dict[str, ComplianceType]:
+    """Each resource's result for a rule, as a user reads it: GetComplianceDetailsByConfigRule, paged."""
+    api = ConfigApi(
+        ApiServices(store=store, clock=SystemClock()), KeyRing([KeyPair("test", "test", SOURCE.account_id)])
+    )
+    server = HttpServer(build_app(api), port=0)
+    server.start()
+    try:
+        config = boto3.client(
+            "config",
+            endpoint_url=server.url,
+            region_name=SOURCE.region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        pages = config.get_paginator("get_compliance_details_by_config_rule").paginate(
+            ConfigRuleName=rule_name
+        )
+        return {
+            result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]: ComplianceType(
+                result["ComplianceType"]
+            )
+            for page in pages
+            for result in page["EvaluationResults"]
+        }
+    finally:
+        server.stop()
 
 
 def annotations(recorder: Recorder, name: str) -> dict[str, str | None]:
