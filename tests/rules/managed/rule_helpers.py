@@ -12,7 +12,7 @@ from roost.api.auth import KeyPair, KeyRing
 from roost.api.context import ApiServices
 from roost.api.server import HttpServer, build_app
 from roost.clock import SystemClock
-from roost.compliance import ComplianceType
+from roost.compliance import ComplianceType, EvaluationResult
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from roost.store import Store
@@ -38,11 +38,10 @@ def evaluate(
     return compliance_via_api(recorder.store, rule.name)
 
 
-def compliance_via_api(store: Store, rule_name: str) -> dict[str, ComplianceType]:
-    """Each resource's result for a rule, as a user reads it: GetComplianceDetailsByConfigRule, paged."""
-    api = ConfigApi(
-        ApiServices(store=store, clock=SystemClock()), KeyRing([KeyPair("test", "test", SOURCE.account_id)])
-    )
+def results_via_api(store: Store, rule_name: str) -> list[EvaluationResult]:
+    """A rule's results as a user reads them: GetComplianceDetailsByConfigRule through boto3, every page."""
+    keys = KeyRing([KeyPair("test", "test", SOURCE.account_id)])
+    api = ConfigApi(ApiServices(store=store, clock=SystemClock()), keys)
     server = HttpServer(build_app(api), port=0)
     server.start()
     try:
@@ -53,21 +52,31 @@ def compliance_via_api(store: Store, rule_name: str) -> dict[str, ComplianceType
             aws_access_key_id="test",
             aws_secret_access_key="test",
         )
-        pages = config.get_paginator("get_compliance_details_by_config_rule").paginate(
-            ConfigRuleName=rule_name
-        )
-        return {
-            result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]: ComplianceType(
-                result["ComplianceType"]
+        paginator = config.get_paginator("get_compliance_details_by_config_rule")
+        return [
+            EvaluationResult(
+                rule_name=result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ConfigRuleName"],
+                resource_type=result["EvaluationResultIdentifier"]["EvaluationResultQualifier"][
+                    "ResourceType"
+                ],
+                resource_id=result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"],
+                compliance_type=ComplianceType(result["ComplianceType"]),
+                ordering_timestamp=result["EvaluationResultIdentifier"]["OrderingTimestamp"],
+                result_recorded_time=result["ResultRecordedTime"],
+                config_rule_invoked_time=result["ConfigRuleInvokedTime"],
+                annotation=result.get("Annotation"),
             )
-            for page in pages
+            for page in paginator.paginate(ConfigRuleName=rule_name)
             for result in page["EvaluationResults"]
-        }
+        ]
     finally:
         server.stop()
 
 
+def compliance_via_api(store: Store, rule_name: str) -> dict[str, ComplianceType]:
+    """Each resource's compliance for a rule, read through the API."""
+    return {r.resource_id: r.compliance_type for r in results_via_api(store, rule_name)}
+
+
 def annotations(recorder: Recorder, name: str) -> dict[str, str | None]:
-    return {
-        r.resource_id: r.annotation for r in recorder.store.evaluations.results(SOURCE, rule_names=[name])
-    }
+    return {r.resource_id: r.annotation for r in results_via_api(recorder.store, name)}

@@ -11,6 +11,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def test_old_active_keys_are_non_compliant(recorder: Recorder, aws: Callable[..., Any]) -> None:
@@ -38,10 +39,7 @@ def test_old_active_keys_are_non_compliant(recorder: Recorder, aws: Callable[...
     engine.evaluate_rule(yearly)
 
     def results(name: str) -> dict[str, ComplianceType]:
-        return {
-            r.resource_id: r.compliance_type
-            for r in recorder.store.evaluations.results(SOURCE, rule_names=[name])
-        }
+        return {r.resource_id: r.compliance_type for r in results_via_api(recorder.store, name)}
 
     assert results(rule.name) == {
         alice: ComplianceType.NON_COMPLIANT,

@@ -9,6 +9,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def test_a_logging_trail_makes_the_account_compliant(
@@ -25,7 +26,7 @@ def test_a_logging_trail_makes_the_account_compliant(
         recorder.store.rules.put(r, now=recorder.clock.now())
 
     def result(name: str) -> ComplianceType:
-        (found,) = recorder.store.evaluations.results(SOURCE, rule_names=[name])
+        (found,) = results_via_api(recorder.store, name)
         assert (found.resource_type, found.resource_id) == ("AWS::::Account", SOURCE.account_id)
         return found.compliance_type
 

@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def test_trails_without_validation_are_non_compliant(
@@ -27,7 +28,7 @@ def test_trails_without_validation_are_non_compliant(
 
     results = {
         (r.resource_type, r.resource_id): r.compliance_type
-        for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
+        for r in results_via_api(recorder.store, rule.name)
     }
     assert results == {
         ("AWS::CloudTrail::Trail", "validated"): ComplianceType.COMPLIANT,

@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 TABLE = "AWS::DynamoDB::Table"
 
@@ -38,10 +39,7 @@ def test_tables_without_pitr_are_non_compliant_until_it_is_enabled(
     engine.evaluate_rule(rule)
 
     def results() -> dict[str, ComplianceType]:
-        return {
-            r.resource_id: r.compliance_type
-            for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
-        }
+        return {r.resource_id: r.compliance_type for r in results_via_api(recorder.store, rule.name)}
 
     assert results() == {"orders": ComplianceType.COMPLIANT, "sessions": ComplianceType.NON_COMPLIANT}
     dynamodb.update_continuous_backups(

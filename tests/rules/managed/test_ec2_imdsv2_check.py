@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def evaluate(
@@ -16,7 +17,7 @@ def evaluate(
     rule = managed_rule(identifier, name=name, parameters=parameters)
     recorder.store.rules.put(rule, now=recorder.clock.now())
     engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])}
+    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
 
 
 INSTANCE = "AWS::EC2::Instance"

@@ -9,6 +9,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 STRONG = {
     "MinimumPasswordLength": 14,
@@ -38,7 +39,7 @@ def test_password_policy_is_judged_for_the_account(
         recorder.store.rules.put(r, now=recorder.clock.now())
 
     def result(name: str) -> tuple[ComplianceType, str | None]:
-        (found,) = recorder.store.evaluations.results(SOURCE, rule_names=[name])
+        (found,) = results_via_api(recorder.store, name)
         assert (found.resource_type, found.resource_id) == ("AWS::::Account", SOURCE.account_id)
         return found.compliance_type, found.annotation
 

@@ -9,6 +9,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def document(action: Any, resource: Any = "*") -> str:
@@ -35,10 +36,7 @@ def test_admin_statements_are_non_compliant(
 
     engine.evaluate_rule(rule)
 
-    results = {
-        r.resource_id: r.compliance_type
-        for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
-    }
+    results = {r.resource_id: r.compliance_type for r in results_via_api(recorder.store, rule.name)}
     assert results == {
         admin["PolicyId"]: ComplianceType.NON_COMPLIANT,
         service["PolicyId"]: ComplianceType.COMPLIANT,

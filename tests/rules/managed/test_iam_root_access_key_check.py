@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def test_root_without_access_keys_is_compliant(
@@ -20,6 +21,6 @@ def test_root_without_access_keys_is_compliant(
 
     engine.evaluate_rule(rule)
 
-    (result,) = recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
+    (result,) = results_via_api(recorder.store, rule.name)
     assert (result.resource_type, result.resource_id) == ("AWS::::Account", SOURCE.account_id)
     assert result.compliance_type is ComplianceType.COMPLIANT

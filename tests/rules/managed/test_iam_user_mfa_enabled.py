@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def test_users_without_mfa_are_non_compliant(
@@ -29,7 +30,7 @@ def test_users_without_mfa_are_non_compliant(
 
     engine.evaluate_rule(rule)
 
-    results = {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])}
+    results = {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
     assert results[alice].compliance_type is ComplianceType.COMPLIANT
     assert results[bob].compliance_type is ComplianceType.NON_COMPLIANT
     assert results[bob].annotation == "The IAM user bob has no MFA device."

@@ -9,6 +9,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 DOCUMENT = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
@@ -34,7 +35,7 @@ def test_users_with_their_own_policies_are_non_compliant(
 
     engine.evaluate_rule(rule)
 
-    results = {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])}
+    results = {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
     assert results[inline].compliance_type is ComplianceType.NON_COMPLIANT
     assert results[inline].annotation == "The IAM user has policies of its own: read."
     assert results[attached].compliance_type is ComplianceType.NON_COMPLIANT

@@ -10,6 +10,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def test_credentials_unused_for_too_long_are_non_compliant(
@@ -28,10 +29,7 @@ def test_credentials_unused_for_too_long_are_non_compliant(
     recorder.store.rules.put(rule, now=recorder.clock.now())
 
     def results() -> dict[str, ComplianceType]:
-        return {
-            r.resource_id: r.compliance_type
-            for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
-        }
+        return {r.resource_id: r.compliance_type for r in results_via_api(recorder.store, rule.name)}
 
     engine.evaluate_rule(rule)  # new credentials count from their creation
     assert set(results().values()) == {ComplianceType.COMPLIANT}

@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 SG = "AWS::EC2::SecurityGroup"
 
@@ -41,10 +42,7 @@ def test_restricted_ssh_flags_the_open_group_and_clears_it_when_fixed(
     engine.evaluate_rule(rule)
 
     def results() -> dict[str, ComplianceType]:
-        return {
-            r.resource_id: r.compliance_type
-            for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])
-        }
+        return {r.resource_id: r.compliance_type for r in results_via_api(recorder.store, rule.name)}
 
     assert results()[open_group] is ComplianceType.NON_COMPLIANT
     assert results()[wide] is ComplianceType.NON_COMPLIANT

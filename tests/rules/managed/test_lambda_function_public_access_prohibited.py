@@ -11,6 +11,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 TRUST = {
     "Version": "2012-10-17",
@@ -60,7 +61,7 @@ def test_functions_anyone_may_invoke_are_non_compliant(
 
     engine.evaluate_rule(rule)
 
-    results = {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])}
+    results = {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
     assert results["public"].compliance_type is ComplianceType.NON_COMPLIANT
     assert results["public"].annotation == (
         "The function's resource policy allows public access (statements: anyone)."

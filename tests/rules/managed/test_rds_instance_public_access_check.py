@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 from tests.rules.managed.test_rds_storage_encrypted import make_instance
 
 
@@ -23,7 +24,7 @@ def test_public_instances_are_non_compliant(
 
     engine.evaluate_rule(rule)
 
-    results = {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])}
+    results = {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
     assert results[public].compliance_type is ComplianceType.NON_COMPLIANT
     assert results[public].annotation == "The DB instance is publicly accessible."
     assert results[private].compliance_type is ComplianceType.COMPLIANT

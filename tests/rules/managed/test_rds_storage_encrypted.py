@@ -9,6 +9,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def make_instance(rds: Any, name: str, **extra: Any) -> str:
@@ -46,10 +47,7 @@ def test_unencrypted_instances_and_other_keys_are_non_compliant(
     engine.evaluate_rule(pinned)
 
     def results(name: str) -> dict[str, ComplianceType]:
-        return {
-            r.resource_id: r.compliance_type
-            for r in recorder.store.evaluations.results(SOURCE, rule_names=[name])
-        }
+        return {r.resource_id: r.compliance_type for r in results_via_api(recorder.store, name)}
 
     assert results(rule.name) == {
         plain: ComplianceType.NON_COMPLIANT,

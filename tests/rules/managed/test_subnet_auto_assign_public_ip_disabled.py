@@ -8,6 +8,7 @@ from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
 from tests.rules.conftest import managed_rule
+from tests.rules.managed.rule_helpers import results_via_api
 
 
 def evaluate(
@@ -16,7 +17,7 @@ def evaluate(
     rule = managed_rule(identifier, name=name, parameters=parameters)
     recorder.store.rules.put(rule, now=recorder.clock.now())
     engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[rule.name])}
+    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
 
 
 def test_subnets_assigning_public_addresses_are_non_compliant(
@@ -37,5 +38,5 @@ def test_subnets_assigning_public_addresses_are_non_compliant(
 
     ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": False})
     recorder.record_pass(SOURCE, resource_types=["AWS::EC2::Subnet"])  # the change triggers the rule
-    results = {r.resource_id: r for r in recorder.store.evaluations.results(SOURCE, rule_names=[name])}
+    results = {r.resource_id: r for r in results_via_api(recorder.store, name)}
     assert results[public].compliance_type is ComplianceType.COMPLIANT
