@@ -194,15 +194,18 @@ class RuleEngine:
             )
             for item, why in gone
         ]
+        # What left (deleted, out of scope) drops out whatever else happens: it needs no judgement,
+        # so a rule that cannot judge (bad parameters, not implemented) still lets it go.
+        self._store(rule, verdicts, invoked=now)
+        if not judged:
+            return
         if rule.source.owner is not Owner.AWS:
-            if judged:
-                self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, judged)
-            self._store(rule, verdicts, invoked=now)
+            self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, judged)
             return
         managed = self._managed_or_fail(rule)
         if managed is None:
             return
-        self._judge(rule, managed, judged, verdicts, invoked=now, periodic=False)
+        self._judge(rule, managed, judged, [], invoked=now, periodic=False)
 
     def evaluate_rule(self, rule: ConfigRule) -> None:
         """Evaluate a rule now over what is recorded (on creation, update and StartConfigRulesEvaluation)."""
@@ -216,6 +219,9 @@ class RuleEngine:
             except Exception as exc:
                 log.exception("rule %s failed", rule.name)
                 self._failed(rule, "InternalError", f"{type(exc).__name__}: {exc}")
+            finally:
+                if rule.state is RuleState.EVALUATING:  # StartConfigRulesEvaluation's run is over
+                    self.store.rules.set_state(rule, RuleState.ACTIVE)
 
     def _evaluate_rule(self, rule: ConfigRule) -> None:
         source = AccountRegion(rule.account_id, rule.region)

@@ -359,3 +359,22 @@ def test_accounts_and_regions_do_not_see_each_others_rules(config: Any, recorded
     assert OTHER_KEYS.account_id in theirs["ConfigRuleArn"]
     other.delete_config_rule(ConfigRuleName="mine")
     assert [r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]] == ["mine"]
+
+
+def test_a_rule_is_evaluating_until_its_run_is_over(config: Any, recorded: LiveApi) -> None:
+    from roost.compliance import ConfigRule
+
+    config.put_config_rule(ConfigRule=managed("restricted-ssh", "INCOMING_SSH_DISABLED"))
+    queued: list[ConfigRule] = []
+    recorded.services.evaluate_rule = queued.append  # a rule runner that has not got to it yet
+
+    config.start_config_rules_evaluation(ConfigRuleNames=["restricted-ssh"])
+
+    def state() -> str:
+        (rule,) = config.describe_config_rules(ConfigRuleNames=["restricted-ssh"])["ConfigRules"]
+        return str(rule["ConfigRuleState"])
+
+    assert state() == "EVALUATING"
+    assert recorded.services.rules is not None
+    recorded.services.rules.evaluate_rule(queued[-1])
+    assert state() == "ACTIVE"

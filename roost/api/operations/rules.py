@@ -227,7 +227,8 @@ def start_config_rules_evaluation(ctx: RequestContext, params: dict[str, Any]) -
                 f"The rule {rule.name} is currently being deleted.  Please retry after some time",
             )
     for rule in rules:
-        evaluate(ctx, rule)
+        # EVALUATING until the engine has run it (it sets the rule ACTIVE again), as AWS shows it.
+        evaluate(ctx, ctx.store.rules.set_state(rule, RuleState.EVALUATING))
 
 
 @operation("DescribeConfigRuleEvaluationStatus")
