@@ -240,8 +240,31 @@ class RuleEngine:
             return
         periodic = self.periodic_frequency(rule) is not None and not self.change_triggered(rule)
         self._judge(rule, managed, items, [], invoked=now, periodic=periodic)
+        self._drop_unjudged(rule, source, items, now)
         self.store.rules.mark_periodic_run(rule, now)
-        del source
+
+    def _drop_unjudged(
+        self, rule: ConfigRule, source: AccountRegion, items: Sequence[ConfigurationItem], now: datetime
+    ) -> None:
+        """A full run judged every current resource in scope: a result for any other resource (gone,
+        or outside a scope the rule was narrowed to) is NOT_APPLICABLE now, as AWS's managed rules say."""
+        judged = {(i.resource_type, i.resource_id) for i in items}
+        left = [
+            r
+            for r in self.store.evaluations.results(source, rule_names=[rule.name])
+            if (r.resource_type, r.resource_id) not in judged
+            and r.resource_type != "AWS::::Account"  # account-level answers are not per resource
+            and r.compliance_type is not ComplianceType.NOT_APPLICABLE
+        ]
+        why = "The resource is no longer recorded in the rule's scope."
+        self._store(
+            rule,
+            [
+                (Verdict(ComplianceType.NOT_APPLICABLE, why, r.resource_type, r.resource_id), now)
+                for r in left
+            ],
+            invoked=now,
+        )
 
     def run_due_periodic(self) -> int:
         """Run every periodic rule whose frequency has passed; returns how many ran."""

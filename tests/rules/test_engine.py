@@ -133,3 +133,30 @@ def test_a_resource_the_recorder_could_not_read_gets_no_verdict(
     status = recorder.store.rules.status(SOURCE, rule.name)
     assert status is not None and status.last_error_code == "AccessDenied"
     assert f"{unreadable} could not be recorded" in (status.last_error_message or "")
+
+
+def test_narrowing_a_rule_s_scope_drops_what_it_no_longer_covers(
+    recorder: Recorder, engine: RuleEngine, aws: Callable[..., Any]
+) -> None:
+    from roost.compliance import RuleScope
+
+    ec2 = aws("ec2")
+    ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    tagged = ec2.create_security_group(GroupName="tagged", Description="d")["GroupId"]
+    untagged = ec2.create_security_group(GroupName="untagged", Description="d")["GroupId"]
+    for group in (tagged, untagged):
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[ssh])
+    ec2.create_tags(Resources=[tagged], Tags=[{"Key": "env", "Value": "prod"}])
+    recorder.record_pass(SOURCE, resource_types=["AWS::EC2::SecurityGroup"])
+    rule = managed_rule("INCOMING_SSH_DISABLED")
+    recorder.store.rules.put(rule, now=recorder.clock.now())
+    engine.evaluate_rule(rule)
+    assert _results(recorder, rule.name)[untagged] is ComplianceType.NON_COMPLIANT
+
+    narrowed = replace(rule, scope=RuleScope(tag_key="env", tag_value="prod"))
+    recorder.store.rules.put(narrowed, now=recorder.clock.now())
+    engine.evaluate_rule(narrowed)
+
+    results = _results(recorder, rule.name)
+    assert results[tagged] is ComplianceType.NON_COMPLIANT
+    assert results[untagged] is ComplianceType.NOT_APPLICABLE
