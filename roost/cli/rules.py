@@ -176,7 +176,7 @@ def put(
 def delete(obj: CliContext, name: str, account: str | None, region: str | None) -> None:
     """Delete a rule and its results."""
     source = obj.source(account, region)
-    delete_rule(obj.store, source, name)
+    delete_rule(obj.store, source, name, now=SystemClock().now())
     click.echo(f"rule {name} deleted from {source}")
 
 

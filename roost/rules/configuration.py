@@ -35,6 +35,7 @@ from roost.compliance import (
 from roost.errors import ApiError
 from roost.model import AccountRegion
 from roost.rules.catalog import catalog
+from roost.rules.history import record_compliance_changes
 from roost.rules.managed_rule import Trigger, load_managed_rules
 from roost.store import Store
 
@@ -285,7 +286,7 @@ def put_rule(
     return rule, existing is None
 
 
-def delete_rule(store: Store, source: AccountRegion, name: str) -> ConfigRule:
+def delete_rule(store: Store, source: AccountRegion, name: str, *, now: datetime) -> ConfigRule:
     """Delete a rule with its results and status (AWS does it asynchronously; roost at once)."""
     rule = store.rules.get(source, name)
     if rule is None:
@@ -297,11 +298,14 @@ def delete_rule(store: Store, source: AccountRegion, name: str) -> ConfigRule:
         if reason:
             raise ApiError("ResourceInUseException", reason)
     deleting = store.rules.set_state(rule, RuleState.DELETING)
+    removed = store.evaluations.results(source, rule_names=[name])
     store.rules.delete(deleting)
+    # The resources it judged have one rule fewer: their compliance history says so.
+    record_compliance_changes(store, source, removed, now=now)
     return deleting
 
 
-def delete_results(store: Store, source: AccountRegion, name: str) -> ConfigRule:
+def delete_results(store: Store, source: AccountRegion, name: str, *, now: datetime) -> ConfigRule:
     """DeleteEvaluationResults: wipe a rule's results (they come back on its next evaluation)."""
     rule = store.rules.get(source, name)
     if rule is None:
@@ -310,7 +314,9 @@ def delete_results(store: Store, source: AccountRegion, name: str) -> ConfigRule
         raise _in_use(rule)
     clearing = store.rules.set_state(rule, RuleState.DELETING_RESULTS)
     try:
+        removed = store.evaluations.results(source, rule_names=[name])
         store.evaluations.delete(source, name)
+        record_compliance_changes(store, source, removed, now=now)
     finally:
         store.rules.set_state(clearing, RuleState.ACTIVE)
     return replace(clearing, state=RuleState.ACTIVE)

@@ -160,3 +160,27 @@ def test_narrowing_a_rule_s_scope_drops_what_it_no_longer_covers(
     results = _results(recorder, rule.name)
     assert results[tagged] is ComplianceType.NON_COMPLIANT
     assert results[untagged] is ComplianceType.NOT_APPLICABLE
+
+
+def test_deleting_a_rule_is_in_the_compliance_history(
+    recorder: Recorder, engine: RuleEngine, aws: Callable[..., Any]
+) -> None:
+    from roost.model import ResourceKey
+    from roost.rules.configuration import delete_rule
+
+    ec2 = aws("ec2")
+    group = ec2.create_security_group(GroupName="open", Description="d")["GroupId"]
+    ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[ssh])
+    recorder.record_pass(SOURCE, resource_types=["AWS::EC2::SecurityGroup"])
+    rule = managed_rule("INCOMING_SSH_DISABLED")
+    recorder.store.rules.put(rule, now=recorder.clock.now())
+    engine.evaluate_rule(rule)
+
+    delete_rule(recorder.store, SOURCE, rule.name, now=recorder.clock.now())
+
+    key = ResourceKey("AWS::Config::ResourceCompliance", f"AWS::EC2::SecurityGroup/{group}")
+    newest, oldest = recorder.store.items.history(SOURCE, key)[:2]
+    assert oldest.configuration is not None and oldest.configuration["complianceType"] == "NON_COMPLIANT"
+    assert newest.configuration is not None and newest.configuration["complianceType"] == "INSUFFICIENT_DATA"
+    assert newest.configuration["configRuleList"] == []

@@ -210,7 +210,7 @@ def describe_config_rules(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 
 @operation("DeleteConfigRule")
 def delete_config_rule(ctx: RequestContext, params: dict[str, Any]) -> None:
-    rule = configuration.delete_rule(ctx.store, ctx.source, params["ConfigRuleName"])
+    rule = configuration.delete_rule(ctx.store, ctx.source, params["ConfigRuleName"], now=ctx.clock.now())
     forget_tags(ctx, rule.arn)
 
 
@@ -271,7 +271,7 @@ def describe_config_rule_evaluation_status(ctx: RequestContext, params: dict[str
 
 @operation("DeleteEvaluationResults")
 def delete_evaluation_results(ctx: RequestContext, params: dict[str, Any]) -> None:
-    configuration.delete_results(ctx.store, ctx.source, params["ConfigRuleName"])
+    configuration.delete_results(ctx.store, ctx.source, params["ConfigRuleName"], now=ctx.clock.now())
 
 
 @operation("GetCustomRulePolicy")
