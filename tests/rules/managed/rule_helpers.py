@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from typing import Any
 
 import boto3
 
@@ -80,3 +81,27 @@ def compliance_via_api(store: Store, rule_name: str) -> dict[str, ComplianceType
 
 def annotations(recorder: Recorder, name: str) -> dict[str, str | None]:
     return {r.resource_id: r.annotation for r in results_via_api(recorder.store, name)}
+
+
+def evaluate_results(
+    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
+) -> dict[str, EvaluationResult]:
+    """Put the rule, evaluate it, and read each resource's result back through the API."""
+    rule = managed_rule(identifier, name=name, parameters=parameters)
+    recorder.store.rules.put(rule, now=recorder.clock.now())
+    engine.evaluate_rule(rule)
+    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
+
+
+def create_db(rds: Any, name: str, engine: str = "postgres", **params: Any) -> str:
+    """A DB instance; its recorded resource id (the DbiResourceId)."""
+    created = rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        DBInstanceClass="db.t3.micro",
+        Engine=engine,
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password",
+        AllocatedStorage=20,
+        **params,
+    )
+    return str(created["DBInstance"]["DbiResourceId"])

@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 TRAIL = "AWS::CloudTrail::Trail"
 
@@ -40,7 +29,7 @@ def test_trails_without_a_log_group_are_non_compliant(
     cloudtrail.create_trail(Name="unwatched", S3BucketName="trail-logs")
     recorder.record_pass(SOURCE, resource_types=[TRAIL])
 
-    results = evaluate(
+    results = evaluate_results(
         recorder, engine, "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED", "cloud-trail-cloud-watch-logs-enabled"
     )
 
@@ -63,7 +52,7 @@ def test_a_delivery_window_asks_cloudtrail_for_the_latest_delivery(
     )
     recorder.record_pass(SOURCE, resource_types=[TRAIL])
 
-    results = evaluate(
+    results = evaluate_results(
         recorder,
         engine,
         "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",

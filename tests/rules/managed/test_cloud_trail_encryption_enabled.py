@@ -3,21 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
+from tests.rules.managed.rule_helpers import evaluate_results
 
 
 def test_trails_without_a_kms_key_are_non_compliant(
@@ -30,7 +20,9 @@ def test_trails_without_a_kms_key_are_non_compliant(
     cloudtrail.create_trail(Name="plain", S3BucketName="trail-logs")
     recorder.record_pass(SOURCE, resource_types=["AWS::CloudTrail::Trail"])
 
-    results = evaluate(recorder, engine, "CLOUD_TRAIL_ENCRYPTION_ENABLED", "cloud-trail-encryption-enabled")
+    results = evaluate_results(
+        recorder, engine, "CLOUD_TRAIL_ENCRYPTION_ENABLED", "cloud-trail-encryption-enabled"
+    )
 
     assert results["encrypted"].compliance_type is ComplianceType.COMPLIANT
     assert results["plain"].compliance_type is ComplianceType.NON_COMPLIANT

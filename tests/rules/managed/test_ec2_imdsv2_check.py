@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 INSTANCE = "AWS::EC2::Instance"
 # One of the images moto bundles in every region.
@@ -38,7 +27,7 @@ def test_instances_must_require_session_tokens(
     v1 = launch(ec2, MetadataOptions={"HttpTokens": "optional"})
     recorder.record_pass(SOURCE, resource_types=[INSTANCE])
 
-    results = evaluate(recorder, engine, "EC2_IMDSV2_CHECK", "ec2-imdsv2-check")
+    results = evaluate_results(recorder, engine, "EC2_IMDSV2_CHECK", "ec2-imdsv2-check")
 
     assert results[v2].compliance_type is ComplianceType.COMPLIANT
     assert results[v1].compliance_type is ComplianceType.NON_COMPLIANT

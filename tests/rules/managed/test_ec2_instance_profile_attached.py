@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 INSTANCE = "AWS::EC2::Instance"
 # One of the images moto bundles in every region.
@@ -42,15 +31,15 @@ def test_instances_need_an_instance_profile_from_the_list(
     recorder.record_pass(SOURCE, resource_types=[INSTANCE])
 
     name = "ec2-instance-profile-attached"
-    results = evaluate(recorder, engine, "EC2_INSTANCE_PROFILE_ATTACHED", name)
+    results = evaluate_results(recorder, engine, "EC2_INSTANCE_PROFILE_ATTACHED", name)
     assert results[with_profile].compliance_type is ComplianceType.COMPLIANT
     assert results[without].compliance_type is ComplianceType.NON_COMPLIANT
 
-    results = evaluate(
+    results = evaluate_results(
         recorder, engine, "EC2_INSTANCE_PROFILE_ATTACHED", name, IamInstanceProfileArnList=other
     )
     assert results[with_profile].compliance_type is ComplianceType.NON_COMPLIANT
-    results = evaluate(
+    results = evaluate_results(
         recorder,
         engine,
         "EC2_INSTANCE_PROFILE_ATTACHED",

@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 INSTANCE = "AWS::EC2::Instance"
 # One of the images moto bundles in every region.
@@ -43,17 +32,19 @@ def test_instances_stopped_beyond_the_allowed_days_are_non_compliant(
     ec2.stop_instances(InstanceIds=[stopped])
     recorder.record_pass(SOURCE, resource_types=[INSTANCE])
 
-    results = evaluate(recorder, engine, "EC2_STOPPED_INSTANCE", "ec2-stopped-instance")
+    results = evaluate_results(recorder, engine, "EC2_STOPPED_INSTANCE", "ec2-stopped-instance")
     assert results[running].compliance_type is ComplianceType.COMPLIANT
     assert results[stopped].compliance_type is ComplianceType.COMPLIANT  # stopped just now
 
     later = RuleEngine(
         recorder.store, recorder.connector, FrozenClock(datetime.now(UTC) + timedelta(days=31))
     )
-    results = evaluate(recorder, later, "EC2_STOPPED_INSTANCE", "ec2-stopped-instance")
+    results = evaluate_results(recorder, later, "EC2_STOPPED_INSTANCE", "ec2-stopped-instance")
     assert results[running].compliance_type is ComplianceType.COMPLIANT
     assert results[stopped].compliance_type is ComplianceType.NON_COMPLIANT
     assert results[stopped].annotation == "The instance has been stopped for more than 30 days."
 
-    results = evaluate(recorder, later, "EC2_STOPPED_INSTANCE", "ec2-stopped-instance", AllowedDays="60")
+    results = evaluate_results(
+        recorder, later, "EC2_STOPPED_INSTANCE", "ec2-stopped-instance", AllowedDays="60"
+    )
     assert results[stopped].compliance_type is ComplianceType.COMPLIANT

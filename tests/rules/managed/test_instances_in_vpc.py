@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 INSTANCE = "AWS::EC2::Instance"
 # One of the images moto bundles in every region.
@@ -40,11 +29,11 @@ def test_instances_must_be_in_a_vpc_and_the_named_one_when_given(
     default = launch(ec2)
     recorder.record_pass(SOURCE, resource_types=[INSTANCE])
 
-    results = evaluate(recorder, engine, "INSTANCES_IN_VPC", "ec2-instances-in-vpc")
+    results = evaluate_results(recorder, engine, "INSTANCES_IN_VPC", "ec2-instances-in-vpc")
     assert results[inside].compliance_type is ComplianceType.COMPLIANT
     assert results[default].compliance_type is ComplianceType.COMPLIANT  # the default VPC
 
-    results = evaluate(recorder, engine, "INSTANCES_IN_VPC", "ec2-instances-in-vpc", vpcId=vpc)
+    results = evaluate_results(recorder, engine, "INSTANCES_IN_VPC", "ec2-instances-in-vpc", vpcId=vpc)
     assert results[inside].compliance_type is ComplianceType.COMPLIANT
     assert results[default].compliance_type is ComplianceType.NON_COMPLIANT
 

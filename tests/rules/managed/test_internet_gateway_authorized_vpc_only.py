@@ -3,21 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
+from tests.rules.managed.rule_helpers import evaluate_results
 
 
 def test_gateways_may_only_attach_to_authorized_vpcs(
@@ -35,7 +25,7 @@ def test_gateways_may_only_attach_to_authorized_vpcs(
     recorder.record_pass(SOURCE, resource_types=["AWS::EC2::InternetGateway"])
 
     name = "internet-gateway-authorized-vpc-only"
-    results = evaluate(
+    results = evaluate_results(
         recorder, engine, "INTERNET_GATEWAY_AUTHORIZED_VPC_ONLY", name, AuthorizedVpcIds=allowed
     )
     assert results[gateways["allowed"]].compliance_type is ComplianceType.COMPLIANT
@@ -45,6 +35,6 @@ def test_gateways_may_only_attach_to_authorized_vpcs(
     )
     assert results[gateways["detached"]].compliance_type is ComplianceType.COMPLIANT
 
-    results = evaluate(recorder, engine, "INTERNET_GATEWAY_AUTHORIZED_VPC_ONLY", name)
+    results = evaluate_results(recorder, engine, "INTERNET_GATEWAY_AUTHORIZED_VPC_ONLY", name)
     assert results[gateways["allowed"]].compliance_type is ComplianceType.NON_COMPLIANT  # none authorized
     assert results[gateways["detached"]].compliance_type is ComplianceType.COMPLIANT

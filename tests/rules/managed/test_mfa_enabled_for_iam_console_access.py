@@ -3,21 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
+from tests.rules.managed.rule_helpers import evaluate_results
 
 
 def test_console_users_need_mfa_and_api_only_users_do_not(
@@ -36,7 +26,7 @@ def test_console_users_need_mfa_and_api_only_users_do_not(
     )
     recorder.record_pass(SOURCE, resource_types=["AWS::IAM::User"])
 
-    results = evaluate(
+    results = evaluate_results(
         recorder, engine, "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "mfa-enabled-for-iam-console-access"
     )
 

@@ -7,18 +7,7 @@ from roost.compliance import ComplianceType, EvaluationResult
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 NAME = "multi-region-cloudtrail-enabled"
 
@@ -39,11 +28,11 @@ def test_only_a_logging_multi_region_trail_makes_the_account_compliant(
     cloudtrail.start_logging(Name="regional")
     cloudtrail.create_trail(Name="everywhere", S3BucketName="trail-logs", IsMultiRegionTrail=True)
 
-    result = account_result(evaluate(recorder, engine, "MULTI_REGION_CLOUD_TRAIL_ENABLED", NAME))
+    result = account_result(evaluate_results(recorder, engine, "MULTI_REGION_CLOUD_TRAIL_ENABLED", NAME))
     assert result.compliance_type is ComplianceType.NON_COMPLIANT  # the multi-region trail is not logging
 
     cloudtrail.start_logging(Name="everywhere")
-    result = account_result(evaluate(recorder, engine, "MULTI_REGION_CLOUD_TRAIL_ENABLED", NAME))
+    result = account_result(evaluate_results(recorder, engine, "MULTI_REGION_CLOUD_TRAIL_ENABLED", NAME))
     assert result.compliance_type is ComplianceType.COMPLIANT
 
 
@@ -60,7 +49,7 @@ def test_parameters_narrow_the_trails_that_count(
     )
 
     def judged(**parameters: str) -> ComplianceType:
-        found = evaluate(recorder, engine, "MULTI_REGION_CLOUD_TRAIL_ENABLED", NAME, **parameters)
+        found = evaluate_results(recorder, engine, "MULTI_REGION_CLOUD_TRAIL_ENABLED", NAME, **parameters)
         return account_result(found).compliance_type
 
     assert judged(s3BucketName="trail-logs", includeManagementEvents="true") is ComplianceType.COMPLIANT

@@ -3,26 +3,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
+from tests.rules.managed.rule_helpers import evaluate_results
 
 
 def test_the_account_summary_decides(recorder: Recorder, engine: RuleEngine, aws: Callable[..., Any]) -> None:
     # The sandbox, like a fresh account, reports AccountMFAEnabled 0 (root MFA cannot be set by API).
-    results = evaluate(recorder, engine, "ROOT_ACCOUNT_MFA_ENABLED", "root-account-mfa-enabled")
+    results = evaluate_results(recorder, engine, "ROOT_ACCOUNT_MFA_ENABLED", "root-account-mfa-enabled")
 
     result = results[SOURCE.account_id]
     assert result.resource_type == "AWS::::Account"

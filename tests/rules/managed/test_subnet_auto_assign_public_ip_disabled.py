@@ -3,21 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
+from tests.rules.managed.rule_helpers import evaluate_results, results_via_api
 
 
 def test_subnets_assigning_public_addresses_are_non_compliant(
@@ -32,7 +22,7 @@ def test_subnets_assigning_public_addresses_are_non_compliant(
     recorder.record_pass(SOURCE, resource_types=["AWS::EC2::Subnet"])
 
     name = "subnet-auto-assign-public-ip-disabled"
-    results = evaluate(recorder, engine, "SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED", name)
+    results = evaluate_results(recorder, engine, "SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED", name)
     assert results[private].compliance_type is ComplianceType.COMPLIANT
     assert results[public].compliance_type is ComplianceType.NON_COMPLIANT
 

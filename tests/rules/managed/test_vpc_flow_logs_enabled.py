@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 VPC = "AWS::EC2::VPC"
 
@@ -41,12 +30,14 @@ def test_vpcs_need_an_active_flow_log_of_the_wanted_traffic(
         )
     recorder.record_pass(SOURCE, resource_types=[VPC])
 
-    results = evaluate(recorder, engine, "VPC_FLOW_LOGS_ENABLED", "vpc-flow-logs-enabled")
+    results = evaluate_results(recorder, engine, "VPC_FLOW_LOGS_ENABLED", "vpc-flow-logs-enabled")
     assert results[logged].compliance_type is ComplianceType.COMPLIANT
     assert results[rejects].compliance_type is ComplianceType.COMPLIANT
     assert results[bare].compliance_type is ComplianceType.NON_COMPLIANT
     assert results[bare].annotation == "The VPC has no active flow log."
 
-    results = evaluate(recorder, engine, "VPC_FLOW_LOGS_ENABLED", "vpc-flow-logs-enabled", trafficType="all")
+    results = evaluate_results(
+        recorder, engine, "VPC_FLOW_LOGS_ENABLED", "vpc-flow-logs-enabled", trafficType="all"
+    )
     assert results[logged].compliance_type is ComplianceType.COMPLIANT
     assert results[rejects].compliance_type is ComplianceType.NON_COMPLIANT

@@ -3,22 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from tests.conftest import SOURCE
-from tests.rules.conftest import managed_rule
-from tests.rules.managed.rule_helpers import results_via_api
-
-
-def evaluate(
-    recorder: Recorder, engine: RuleEngine, identifier: str, name: str, **parameters: str
-) -> dict[str, EvaluationResult]:
-    rule = managed_rule(identifier, name=name, parameters=parameters)
-    recorder.store.rules.put(rule, now=recorder.clock.now())
-    engine.evaluate_rule(rule)
-    return {r.resource_id: r for r in results_via_api(recorder.store, rule.name)}
-
+from tests.rules.managed.rule_helpers import evaluate_results
 
 SG = "AWS::EC2::SecurityGroup"
 NAME = "vpc-sg-open-only-to-authorized-ports"
@@ -46,7 +35,7 @@ def test_world_open_ports_must_be_authorized(
     )
     recorder.record_pass(SOURCE, resource_types=[SG])
 
-    results = evaluate(
+    results = evaluate_results(
         recorder,
         engine,
         "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS",
@@ -62,7 +51,7 @@ def test_world_open_ports_must_be_authorized(
     assert results[everything].compliance_type is ComplianceType.NON_COMPLIANT
     assert results[private].compliance_type is ComplianceType.COMPLIANT
 
-    results = evaluate(recorder, engine, "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", NAME)
+    results = evaluate_results(recorder, engine, "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", NAME)
     assert results[https].compliance_type is ComplianceType.NON_COMPLIANT  # nothing is authorized
     assert results[dns].compliance_type is ComplianceType.NON_COMPLIANT
 
@@ -80,7 +69,9 @@ def test_a_bad_port_list_fails_the_rule(
     )
     recorder.record_pass(SOURCE, resource_types=[SG])
 
-    evaluate(recorder, engine, "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", NAME, authorizedTcpPorts="https")
+    evaluate_results(
+        recorder, engine, "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", NAME, authorizedTcpPorts="https"
+    )
 
     status = recorder.store.rules.status(SOURCE, NAME)
     assert status is not None and status.last_error_code is not None
