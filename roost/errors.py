@@ -6,6 +6,7 @@
     ├── CloudError              a cloud call failed (after retries); carries the AWS error code
     │   └── CloudUnreachableError   the endpoint could not be reached at all / credentials rejected
     └── ApiError                an error the Config API answers with; carries the AWS error code
+        └── FunctionError       an error the Lambda-compatible API answers with (and its HTTP status)
 
 Errors a user sees carry a one-line message; none of them should reach the user as a traceback.
 """
@@ -43,3 +44,11 @@ class ApiError(RoostError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class FunctionError(ApiError):
+    """An error of the Lambda-compatible API: Lambda answers each with its own HTTP status."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+        super().__init__(code, message)
+        self.status = status

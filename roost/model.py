@@ -362,3 +362,8 @@ class DeliveryChannelStatus:
     config_history: DeliveryInfo = field(default_factory=DeliveryInfo)
     config_snapshot: DeliveryInfo = field(default_factory=DeliveryInfo)
     config_stream: DeliveryInfo = field(default_factory=DeliveryInfo)
+
+
+def service_linked_role(account_id: str) -> str:
+    """AWS Config's service-linked role in an account (the recorder's default role)."""
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"

@@ -1,4 +1,5 @@
-"""The running roost: store, cloud, recorder, recording loop and delivery, wired together.
+"""The running roost: store, cloud, recorder, recording loop, delivery, rules and hosted functions,
+wired together.
 
 `roost up` builds one of these; tests and benchmarks build the parts they need directly.
 """
@@ -7,32 +8,38 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from roost.api.app import ConfigApi
+from roost.api.auth import KeyPair, KeyRing
+from roost.api.context import ApiServices
+from roost.api.lambda_api import LambdaApi
+from roost.api.server import HttpServer, build_app
+from roost.api.sts import StsApi
 from roost.clock import Clock, SystemClock
 from roost.cloud import CloudConnector, describe_error
 from roost.cloud.lab_seed import delivery_bucket_name
+from roost.compliance import Owner
 from roost.errors import CloudError
+from roost.functions.host import FunctionHost
 from roost.model import (
     AccountRegion,
     ConfigurationRecorder,
     DeliveryChannel,
     RecordingGroup,
+    service_linked_role,
 )
 from roost.recorder.loop import RecordingLoop
 from roost.recorder.recorder import Recorder
 from roost.recorder.retention import PRUNE_INTERVAL_SECONDS, prune_history
+from roost.rules.custom.invoker import LambdaRuleInvoker
 from roost.rules.engine import RuleEngine
 from roost.rules.runner import RuleRunner
 from roost.settings import Settings
 from roost.store import Store
 
 log = logging.getLogger(__name__)
-
-
-def service_linked_role(account_id: str) -> str:
-    return f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 
 
 class Ticker:
@@ -89,6 +96,9 @@ class Roost:
             self.store, self.connector, self.clock, history_interval_seconds=settings.history_interval_seconds
         )
         self.rules = RuleEngine(self.store, self.connector, self.clock)
+        self.functions = FunctionHost(self.store, self.clock, self.connector)
+        self.rules.custom_invokers[Owner.CUSTOM_LAMBDA] = LambdaRuleInvoker(self.rules, self.functions)
+        self._reaper = Ticker("roost-function-reaper", 30.0, self.functions.pool.reap)
         self.rule_runner = RuleRunner(self.rules)
         # Every committed batch of items goes to the change-triggered rules at once.
         self.recorder.listeners.append(self.rule_runner.submit)
@@ -155,16 +165,53 @@ class Roost:
         """Delete history older than each source's retention period (runs hourly once started)."""
         return prune_history(self.store, self.clock)
 
+    def serve_api(
+        self, keys: Sequence[KeyPair], *, host: str = "127.0.0.1", port: int = 7700, permissive: bool = False
+    ) -> HttpServer:
+        """Serve the Config, STS and Lambda APIs over this roost on host:port (0: a free port), started.
+
+        One KeyRing for every API: the credentials STS hands out, and those hosted functions run with,
+        are then accepted by the Config API.
+        """
+        services = ApiServices(
+            store=self.store,
+            clock=self.clock,
+            recorder=self.recorder,
+            deliverer=self.deliverer,
+            recording_changed=self.loop.wake,
+            rules=self.rules,
+            evaluate_rule=self.rule_runner.evaluate_soon,
+            connector=self.connector,
+            functions=self.functions,
+        )
+        keyring = KeyRing(keys, permissive=permissive)
+        app = build_app(
+            ConfigApi(services, keyring),
+            sts_api=StsApi(services, keyring),
+            lambda_api=LambdaApi(services, keyring),
+        )
+        server = HttpServer(app, host=host, port=port)
+        server.start()
+        # Functions reach roost through loopback when it listens on every address.
+        reachable = server.url.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://127.0.0.1:")
+        self.functions.serve(
+            reachable, sts=True, grant=lambda key, secret, account: keyring.add(KeyPair(key, secret, account))
+        )
+        return server
+
     def start(self) -> None:
         self.rule_runner.start()
         self.loop.start()
         self._delivery_ticker.start()
         self._retention_ticker.start()
+        self._reaper.start()
 
     def stop(self, *, close_store: bool = True) -> None:
         self.loop.stop()
         self.rule_runner.stop()
         self._delivery_ticker.stop()
         self._retention_ticker.stop()
+        self._reaper.stop()
+        self.functions.close()
         if close_store:
             self.store.close()

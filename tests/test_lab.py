@@ -1,4 +1,4 @@
-"""The lab (../shared/lab/LAB.md), parts 1 and 3 (first half), as a user does them with boto3 against a
+"""The lab (../shared/lab/LAB.md), parts 1, 2 and 3 (first half), as a user does them with boto3 against a
 running roost: the sandbox with the lab's resources, roost's service with its recording loop and rule
 runner, and the Config API on 127.0.0.1."""
 
@@ -6,44 +6,48 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from roost.api.app import ConfigApi
-from roost.api.auth import KeyPair, KeyRing
-from roost.api.context import ApiServices
-from roost.api.server import HttpServer, build_app
+from roost.api.auth import KeyPair
 from roost.cloud.lab_seed import LabResources, seed_lab
 from roost.cloud.sandbox import Sandbox
 from roost.service import Roost
 from roost.settings import Settings
+from tests.rules.custom.test_lab_rds_ca_2019 import LAB_FUNCTION
 
 ROLE = "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 
 
+@dataclass
+class LabRun:
+    config: Any
+    resources: LabResources
+    roost_url: str
+    sandbox_url: str
+
+    def client(self, service: str, *, of_roost: bool) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.roost_url if of_roost else self.sandbox_url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+
 @pytest.fixture
-def lab(cloud: Sandbox, tmp_path: Path) -> Iterator[tuple[Any, LabResources]]:
+def lab(cloud: Sandbox, tmp_path: Path) -> Iterator[LabRun]:
     resources = seed_lab(cloud.endpoint_url, regions=("us-east-1",))
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'roost.db'}", interval_seconds=1.0)
     settings = settings.with_sandbox_account(cloud.endpoint_url, ("us-east-1",))
     roost = Roost(settings)
-    services = ApiServices(
-        store=roost.store,
-        clock=roost.clock,
-        recorder=roost.recorder,
-        deliverer=roost.deliverer,
-        recording_changed=roost.loop.wake,
-        rules=roost.rules,
-        evaluate_rule=roost.rule_runner.evaluate_soon,
-    )
-    server = HttpServer(
-        build_app(ConfigApi(services, KeyRing([KeyPair("test", "test", "123456789012")]))), port=0
-    )
     roost.start()
-    server.start()
+    server = roost.serve_api([KeyPair("test", "test", "123456789012")], port=0)
     config = boto3.client(
         "config",
         endpoint_url=server.url,
@@ -52,7 +56,7 @@ def lab(cloud: Sandbox, tmp_path: Path) -> Iterator[tuple[Any, LabResources]]:
         aws_secret_access_key="test",
     )
     try:
-        yield config, resources
+        yield LabRun(config, resources, server.url, cloud.endpoint_url)
     finally:
         server.stop()
         roost.stop()
@@ -78,19 +82,25 @@ def compliant_names(config: Any, rule: str, compliance: str) -> set[str]:
     }
 
 
-@pytest.mark.slow
-def test_lab_part_1_and_the_first_half_of_part_3(lab: tuple[Any, LabResources]) -> None:
-    config, resources = lab
-    # Part 1, step 1: record everything, global types included, delivering to a bucket.
-    config.put_configuration_recorder(
+def start_recording(lab: LabRun) -> None:
+    lab.config.put_configuration_recorder(
         ConfigurationRecorder={
             "name": "default",
             "roleARN": ROLE,
             "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
         }
     )
-    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": resources.buckets[1]})
-    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    lab.config.put_delivery_channel(
+        DeliveryChannel={"name": "default", "s3BucketName": lab.resources.buckets[1]}
+    )
+    lab.config.start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+@pytest.mark.slow
+def test_lab_part_1_and_the_first_half_of_part_3(lab: LabRun) -> None:
+    config, resources = lab.config, lab.resources
+    # Part 1, step 1: record everything, global types included, delivering to a bucket.
+    start_recording(lab)
     users = eventually(
         lambda: (
             {
@@ -132,3 +142,54 @@ def test_lab_part_1_and_the_first_half_of_part_3(lab: tuple[Any, LabResources]) 
         "ComplianceByConfigRules"
     ]
     assert by_rule["Compliance"]["ComplianceType"] == "NON_COMPLIANT"
+
+
+@pytest.mark.slow
+def test_lab_part_2_the_rds_ca_2019_custom_rule(lab: LabRun) -> None:
+    config = lab.config
+    start_recording(lab)  # part 1, step 1
+    lam = lab.client("lambda", of_roost=True)
+    rds = lab.client("rds", of_roost=False)
+    by_name = {
+        d["DBInstanceIdentifier"]: d["DbiResourceId"] for d in rds.describe_db_instances()["DBInstances"]
+    }
+    # Steps 1-2: the function, its code exactly as the lab prints it.
+    created = lam.create_function(
+        FunctionName="rds-ca-2019",
+        Runtime="python3.8",
+        Role="arn:aws:iam::123456789012:role/rds-ca-2019",
+        Handler="lambda_function.lambda_handler",
+        Code={"ZipFile": lab_zip(LAB_FUNCTION)},
+        Timeout=60,
+    )
+    # Step 3: the custom rule, periodic every 24 hours.
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "rds-ca-2019",
+            "Source": {
+                "Owner": "CUSTOM_LAMBDA",
+                "SourceIdentifier": created["FunctionArn"],
+                "SourceDetails": [
+                    {
+                        "EventSource": "aws.config",
+                        "MessageType": "ScheduledNotification",
+                        "MaximumExecutionFrequency": "TwentyFour_Hours",
+                    }
+                ],
+            },
+        }
+    )
+    # Step 4: instances on rds-ca-2019 are COMPLIANT, the others NON_COMPLIANT.
+    compliant = eventually(lambda: compliant_names(config, "rds-ca-2019", "COMPLIANT"))
+    assert compliant == {by_name["lab-db-ca-2019"]}
+    assert compliant_names(config, "rds-ca-2019", "NON_COMPLIANT") == {by_name["lab-db-ca-2015"]}
+
+
+def lab_zip(code: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("lambda_function.py", code)
+    return buffer.getvalue()

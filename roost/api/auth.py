@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,20 +42,41 @@ class KeyPair:
     key_id: str
     secret: str
     account_id: str
+    expires: datetime | None = None
+    """Temporary credentials (those STS hands out) stop being accepted then, and are forgotten."""
 
 
 class KeyRing:
-    """The access keys roost accepts, and whether it accepts any key (permissive mode)."""
+    """The access keys roost accepts, and whether it accepts any key (permissive mode).
+
+    Thread-safe: keys are added while requests are being answered (the temporary credentials that
+    roost's STS hands out, see roost/api/sts.py)."""
 
     def __init__(self, keys: Iterable[KeyPair], *, permissive: bool = False) -> None:
         self._keys = {k.key_id: k for k in keys}
+        self._lock = threading.Lock()
+        self._added = 0
         self.permissive = permissive
 
     def get(self, key_id: str) -> KeyPair | None:
-        return self._keys.get(key_id)
+        with self._lock:
+            found = self._keys.get(key_id)
+        if found is not None and found.expires is not None and found.expires <= datetime.now(UTC):
+            return None
+        return found
+
+    def add(self, key: KeyPair) -> None:
+        """Accept `key` from now on (replacing a key of the same id); expired keys are dropped."""
+        now = datetime.now(UTC)
+        with self._lock:
+            self._keys[key.key_id] = key
+            self._added += 1
+            if self._added % 100 == 0:
+                self._keys = {k: v for k, v in self._keys.items() if v.expires is None or v.expires > now}
 
     def __len__(self) -> int:
-        return len(self._keys)
+        with self._lock:
+            return len(self._keys)
 
 
 def _hmac(key: bytes, text: str) -> bytes:

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from roost.api.auth import Caller
 from roost.clock import Clock
+from roost.cloud import CloudConnector
 from roost.compliance import ConfigRule
 from roost.delivery import Deliverer
+from roost.functions.host import FunctionHost
 from roost.model import AccountRegion
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
@@ -34,6 +36,10 @@ class ApiServices:
     evaluate_rule: Callable[[ConfigRule], None] | None = None
     """Evaluates a rule soon, in the background (after PutConfigRule, StartConfigRulesEvaluation);
     None means evaluate it in the request, through `rules`."""
+    connector: CloudConnector | None = None
+    """The cloud accounts roost reaches; STS calls are forwarded through it."""
+    functions: FunctionHost | None = None
+    """Hosted functions (the Lambda-compatible API, custom rules); None when roost hosts none."""
 
 
 @dataclass(frozen=True, slots=True)

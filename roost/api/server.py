@@ -12,10 +12,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from roost.api.app import ConfigApi, error_response
+from roost.api.lambda_api import LambdaApi
+from roost.api.sts import FORM_CONTENT_TYPE, StsApi
 from roost.errors import ApiError
 
 
-def build_app(config_api: ConfigApi) -> Starlette:
+def build_app(
+    config_api: ConfigApi, *, sts_api: StsApi | None = None, lambda_api: LambdaApi | None = None
+) -> Starlette:
+    async def post_root(request: Request) -> Response:
+        # Both APIs POST to "/": STS's Query protocol sends a form, Config's JSON protocol an X-Amz-Target.
+        content_type = request.headers.get("content-type", "").lower()
+        if (
+            sts_api is not None
+            and content_type.startswith(FORM_CONTENT_TYPE)
+            and "x-amz-target" not in request.headers
+        ):
+            return await sts_api.handle(request)
+        return await config_api.handle(request)
+
     async def not_found(request: Request) -> Response:
         return error_response(
             ApiError("UnknownOperationException", f"{request.method} {request.url.path} is not served here."),
@@ -24,7 +39,8 @@ def build_app(config_api: ConfigApi) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/", config_api.handle, methods=["POST"]),
+            Route("/", post_root, methods=["POST"]),
+            *(lambda_api.routes() if lambda_api is not None else []),
             Route(
                 "/{path:path}",
                 not_found,

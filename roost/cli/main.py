@@ -7,6 +7,7 @@ roost resources list|show|history|diff
 roost recorder put|start|stop|delete|list
 roost delivery-channel put|delete|list
 roost status
+roost functions deploy|list|show|invoke|logs|delete
 """
 
 from __future__ import annotations
@@ -64,9 +65,9 @@ def cli(ctx: click.Context, config_path: Path | None, db_url: str | None, output
 
 
 def _register() -> None:
-    from roost.cli import record, recorders, resources, rules, status, up
+    from roost.cli import functions, record, recorders, resources, rules, status, up
 
-    for module in (up, record, resources, recorders, rules, status):
+    for module in (up, record, resources, recorders, rules, status, functions):
         for command in module.COMMANDS:
             cli.add_command(command)
 

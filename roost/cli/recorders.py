@@ -18,9 +18,9 @@ from roost.model import (
     RecordingMode,
     RecordingModeOverride,
     RecordingStrategy,
+    service_linked_role,
 )
 from roost.recorder import configuration
-from roost.service import service_linked_role
 
 
 @click.group()

@@ -11,7 +11,19 @@ from roost.cli.output import emit, fail
 from roost.cli.resources import with_source
 from roost.clock import SystemClock
 from roost.cloud import CloudConnector
-from roost.compliance import ComplianceType, ExecutionFrequency, Owner, RuleScope, RuleSource, roll_up
+from roost.compliance import (
+    ComplianceType,
+    ExecutionFrequency,
+    MessageType,
+    Owner,
+    RuleScope,
+    RuleSource,
+    SourceDetail,
+    roll_up,
+)
+from roost.errors import ApiError
+from roost.functions.host import FunctionHost
+from roost.model import AccountRegion
 from roost.rules.catalog import catalog
 from roost.rules.configuration import RuleRequest, delete_rule, put_rule
 from roost.rules.engine import RuleEngine
@@ -102,6 +114,11 @@ def evaluate(obj: CliContext, names: tuple[str, ...], account: str | None, regio
         if rule is None:
             fail(f"no rule {name} in {source}")
             return
+        if rule.source.owner is not Owner.AWS:
+            # Its function runs in `roost up`'s workers: mark the rule due, roost up runs it in seconds.
+            obj.store.rules.mark_periodic_run(rule, None)
+            click.echo(f"{name} queued: roost up runs its function")
+            continue
         engine.evaluate_rule(rule)
         status = obj.store.rules.status(source, name)
         if status is not None and status.last_error_code:
@@ -111,7 +128,14 @@ def evaluate(obj: CliContext, names: tuple[str, ...], account: str | None, regio
 
 
 @rules.command()
-@click.argument("identifier")
+@click.argument("identifier", required=False)
+@click.option(
+    "--function",
+    "function",
+    default=None,
+    metavar="NAME|ARN",
+    help="A custom rule (CUSTOM_LAMBDA) run by this hosted function instead of a managed IDENTIFIER.",
+)
 @click.option("--name", default=None, help="Rule name (default: AWS's name for the managed rule).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="An InputParameters entry.")
 @click.option(
@@ -128,7 +152,8 @@ def evaluate(obj: CliContext, names: tuple[str, ...], account: str | None, regio
 @click.pass_obj
 def put(
     obj: CliContext,
-    identifier: str,
+    identifier: str | None,
+    function: str | None,
     name: str | None,
     params: tuple[str, ...],
     resource_types: tuple[str, ...],
@@ -137,11 +162,15 @@ def put(
     account: str | None,
     region: str | None,
 ) -> None:
-    """Add (or update) the managed rule IDENTIFIER, and evaluate it at once."""
+    """Add (or update) the managed rule IDENTIFIER, and evaluate it at once; or, with --function, a
+    custom rule whose function `roost up` runs (on changes to --resource-type, every --frequency)."""
     source = obj.source(account, region)
-    managed = load_managed_rules()
-    default_name = (
-        managed.get(identifier).name if identifier in managed else identifier.lower().replace("_", "-")
+    if (identifier is None) == (function is None):
+        fail("give a managed rule IDENTIFIER or --function NAME, not both")
+    rule_source, default_name = (
+        _custom_source(obj, source, function, changes=bool(resource_types or tag), frequency=frequency)
+        if function is not None
+        else _managed_source(str(identifier))
     )
     parameters = {}
     for pair in params:
@@ -151,7 +180,7 @@ def put(
         parameters[key] = value
     tag_key, _, tag_value = (tag or "").partition("=")
     request = RuleRequest(
-        source=RuleSource(owner=Owner.AWS, source_identifier=identifier),
+        source=rule_source,
         name=name or default_name,
         scope=RuleScope(
             resource_types=resource_types,
@@ -159,14 +188,57 @@ def put(
             tag_value=tag_value or None if tag else None,
         ),
         input_parameters=json.dumps(parameters) if parameters else None,
-        maximum_execution_frequency=ExecutionFrequency(frequency) if frequency else None,
+        maximum_execution_frequency=ExecutionFrequency(frequency) if frequency and not function else None,
     )
     clock = SystemClock()
     rule, created = put_rule(obj.store, source, request, now=clock.now())
+    if function is not None:
+        # Its function runs in `roost up`'s workers, which take up a rule that never ran within seconds.
+        click.echo(
+            f"rule {rule.name} {'added' if created else 'updated'} in {source}: roost up runs {function}"
+        )
+        return
     RuleEngine(obj.store, CloudConnector(obj.settings.accounts), clock).evaluate_rule(rule)
     results = obj.store.evaluations.results(source, rule_names=[rule.name])
     verdict = roll_up([r.compliance_type for r in results]).value
     click.echo(f"rule {rule.name} {'added' if created else 'updated'} in {source}: {verdict}")
+
+
+def _managed_source(identifier: str) -> tuple[RuleSource, str]:
+    managed = load_managed_rules()
+    default_name = (
+        managed.get(identifier).name if identifier in managed else identifier.lower().replace("_", "-")
+    )
+    return RuleSource(owner=Owner.AWS, source_identifier=identifier), default_name
+
+
+def _custom_source(
+    obj: CliContext, source: AccountRegion, function: str, *, changes: bool, frequency: str | None
+) -> tuple[RuleSource, str]:
+    host = FunctionHost(obj.store, SystemClock())
+    try:
+        config = host.get(source, function)
+    except ApiError as error:
+        fail(f"{error.code}: {error.message}")
+        raise
+    finally:
+        host.close()
+    if not changes and frequency is None:
+        fail("a custom rule needs --resource-type / --tag (run on changes) or --frequency (periodic)")
+    details: list[SourceDetail] = []
+    if changes:
+        details += [
+            SourceDetail(message_type=MessageType.CONFIGURATION_ITEM_CHANGE),
+            SourceDetail(message_type=MessageType.OVERSIZED_CONFIGURATION_ITEM_CHANGE),
+        ]
+    if frequency is not None:
+        details.append(
+            SourceDetail(
+                message_type=MessageType.SCHEDULED, maximum_execution_frequency=ExecutionFrequency(frequency)
+            )
+        )
+    rule_source = RuleSource(Owner.CUSTOM_LAMBDA, source_identifier=config.arn, source_details=tuple(details))
+    return rule_source, config.name
 
 
 @rules.command()

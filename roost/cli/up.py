@@ -7,10 +7,8 @@ import threading
 
 import click
 
-from roost.api.app import ConfigApi
-from roost.api.auth import KeyPair, KeyRing
-from roost.api.context import ApiServices
-from roost.api.server import HttpServer, build_app
+from roost.api.auth import KeyPair
+from roost.api.server import HttpServer
 from roost.cli.context import CliContext
 from roost.cloud.lab_seed import LAB_REGIONS, seed_lab
 from roost.cloud.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, Sandbox
@@ -123,6 +121,7 @@ def up(
         click.echo("")
         click.echo("roost is up")
         click.echo(f"  AWS Config API  {api.url}  (boto3 / aws configservice --endpoint-url {api.url})")
+        click.echo(f"  Lambda API      {api.url}  (custom rules' functions: aws lambda ... --endpoint-url)")
         if permissive:
             click.echo("  identity        permissive: any access key is accepted, signatures are not checked")
         elif sandbox_mode:
@@ -159,23 +158,10 @@ def _serve_api(roost: Roost, *, host: str, port: int, sandbox_mode: bool, permis
         keys.append(KeyPair(SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SANDBOX_ACCOUNT_ID))
     if not keys and not permissive:
         click.echo("roost: no [[access_keys]] in roost.toml: the API will refuse every caller", err=True)
-    services = ApiServices(
-        store=roost.store,
-        clock=roost.clock,
-        recorder=roost.recorder,
-        deliverer=roost.deliverer,
-        recording_changed=roost.loop.wake,
-        rules=roost.rules,
-        evaluate_rule=roost.rule_runner.evaluate_soon,
-    )
-    server = HttpServer(
-        build_app(ConfigApi(services, KeyRing(keys, permissive=permissive))), host=host, port=port
-    )
     try:
-        server.start()
+        return roost.serve_api(keys, host=host, port=port, permissive=permissive)
     except OSError as exc:
         raise ConfigurationError(f"cannot serve the API on {host}:{port}: {exc}") from None
-    return server
 
 
 COMMANDS = [up, sandbox]

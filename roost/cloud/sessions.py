@@ -76,6 +76,20 @@ class CloudConnector:
                 self._clients[key] = made
             return made
 
+    def credentials(self, account_id: str, region: str) -> tuple[str, str, str | None]:
+        """The (access key, secret, session token) roost reaches an account with right now: what
+        hosted functions are handed, so their code reaches the account as roost does."""
+        account = self.account(account_id)
+        with self._source_lock(account_id, region):
+            try:
+                found = self._session(account, region).get_credentials()
+            except botocore.exceptions.BotoCoreError as exc:
+                raise describe_error(exc) from None
+        if found is None:
+            raise CloudUnreachableError("NoCredentialsError", f"no credentials for account {account_id}")
+        frozen = found.get_frozen_credentials()
+        return frozen.access_key, frozen.secret_key, frozen.token
+
     def _source_lock(self, account_id: str, region: str) -> threading.Lock:
         with self._lock:
             return self._source_locks.setdefault((account_id, region), threading.Lock())

@@ -25,7 +25,6 @@ from roost.compliance import (
     ComplianceType,
     ConfigRule,
     EvaluationResult,
-    ExecutionFrequency,
     MessageType,
     Owner,
     RuleEvaluationStatus,
@@ -33,7 +32,6 @@ from roost.compliance import (
 )
 from roost.errors import CloudError
 from roost.model import AccountRegion, CollectionError, ConfigurationItem, ItemStatus
-from roost.rules.catalog import catalog
 from roost.rules.history import record_compliance_changes
 from roost.rules.managed_rule import (
     InvalidParameterError,
@@ -43,18 +41,19 @@ from roost.rules.managed_rule import (
     Verdict,
     load_managed_rules,
 )
+from roost.rules.triggers import RuleTriggers
 from roost.store import Store
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FREQUENCY = ExecutionFrequency.TwentyFour_Hours
 NOT_RECORDED = (ItemStatus.RESOURCE_NOT_RECORDED, ItemStatus.RESOURCE_DELETED_NOT_RECORDED)
 
-CustomInvoker = Callable[[ConfigRule, str, Sequence[ConfigurationItem] | None], None]
-"""Runs a custom rule: (rule, message type, items for change triggers or None for a scheduled run)."""
+CustomInvoker = Callable[[ConfigRule, str, Sequence[tuple[ConfigurationItem, bool]] | None], None]
+"""Runs a custom rule: (rule, message type, (item, left its scope) pairs for change triggers or None
+for a scheduled run). It must not wait for the rule's function: the engine's lock is held."""
 
 
-class RuleEngine:
+class RuleEngine(RuleTriggers):
     def __init__(self, store: Store, connector: CloudConnector, clock: Clock) -> None:
         self.store = store
         self.connector = connector
@@ -62,61 +61,6 @@ class RuleEngine:
         self.managed = load_managed_rules()
         self.custom_invokers: dict[Owner, CustomInvoker] = {}
         self._lock = threading.RLock()
-
-    # --- what a rule is ----------------------------------------------------------------------
-
-    def managed_class(self, rule: ConfigRule) -> type[ManagedRule] | None:
-        identifier = rule.source.source_identifier or ""
-        return self.managed.get(identifier) if identifier in self.managed else None
-
-    def change_triggered(self, rule: ConfigRule) -> bool:
-        if rule.source.owner is Owner.AWS:
-            managed = self.managed_class(rule)
-            if managed is not None:
-                return Trigger.CONFIGURATION_CHANGE in managed.triggers
-            entry = catalog().get(rule.source.source_identifier or "")
-            return entry is not None and entry.change_triggered
-        if rule.source.owner is Owner.CUSTOM_POLICY:
-            return True
-        return any(
-            d.message_type
-            in (MessageType.CONFIGURATION_ITEM_CHANGE, MessageType.OVERSIZED_CONFIGURATION_ITEM_CHANGE)
-            for d in rule.source.source_details
-        )
-
-    def periodic_frequency(self, rule: ConfigRule) -> ExecutionFrequency | None:
-        """How often a rule runs on schedule, or None if it has no periodic trigger."""
-        if rule.source.owner is Owner.AWS:
-            managed = self.managed_class(rule)
-            periodic = (
-                Trigger.PERIODIC in managed.triggers
-                if managed is not None
-                else bool((entry := catalog().get(rule.source.source_identifier or "")) and entry.periodic)
-            )
-            return (rule.maximum_execution_frequency or DEFAULT_FREQUENCY) if periodic else None
-        for detail in rule.source.source_details:
-            if detail.message_type is MessageType.SCHEDULED:
-                return (
-                    detail.maximum_execution_frequency
-                    or rule.maximum_execution_frequency
-                    or DEFAULT_FREQUENCY
-                )
-        return None
-
-    def scope_types(self, rule: ConfigRule) -> tuple[str, ...]:
-        """The types a rule looks at: its scope's, else the managed rule's own."""
-        if rule.scope.resource_types:
-            return rule.scope.resource_types
-        managed = self.managed_class(rule)
-        if managed is not None:
-            return managed.resource_types
-        return ()
-
-    def in_scope(self, rule: ConfigRule, item: ConfigurationItem) -> bool:
-        types = self.scope_types(rule)
-        if types and item.resource_type not in types:
-            return False
-        return rule.scope.matches(item.resource_type, item.resource_id, item.tags)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -184,7 +128,7 @@ class RuleEngine:
                 judged.append(item)
             elif (item.resource_type, item.resource_id) in existing:
                 gone.append((item, "The resource is no longer in the rule's scope."))
-        if not judged and not gone:
+        if not judged and not gone and rule.source.owner is Owner.AWS:
             return
         now = self.clock.now()
         verdicts = [
@@ -197,10 +141,15 @@ class RuleEngine:
         # What left (deleted, out of scope) drops out whatever else happens: it needs no judgement,
         # so a rule that cannot judge (bad parameters, not implemented) still lets it go.
         self._store(rule, verdicts, invoked=now)
-        if not judged:
-            return
         if rule.source.owner is not Owner.AWS:
-            self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, judged)
+            # A custom rule's function gets every item of its scope, deletions included, and an item
+            # that left the scope with eventLeftScope set: what it does with them is its own affair.
+            events = [(i, False) for i in items if self.in_scope(rule, i)]
+            events += [(i, True) for i, _ in gone if not i.status.is_deletion]
+            if events:
+                self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, events)
+            return
+        if not judged:
             return
         managed = self._managed_or_fail(rule)
         if managed is None:
@@ -229,7 +178,7 @@ class RuleEngine:
         items = self._current_items(rule)
         if rule.source.owner is not Owner.AWS:
             if self.change_triggered(rule):
-                self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, items)
+                self._custom(rule, MessageType.CONFIGURATION_ITEM_CHANGE, [(i, False) for i in items])
             if self.periodic_frequency(rule) is not None:
                 self._custom(rule, MessageType.SCHEDULED, None)
             self.store.rules.mark_periodic_run(rule, now)
@@ -267,17 +216,16 @@ class RuleEngine:
         )
 
     def run_due_periodic(self) -> int:
-        """Run every periodic rule whose frequency has passed; returns how many ran."""
+        """Run every periodic rule whose frequency has passed, and every rule that never ran in full
+        (one another process created or asked to evaluate, e.g. `roost rules put`); how many ran."""
         ran = 0
         now = self.clock.now()
         for rule in self.store.rules.list():
             if rule.state is not RuleState.ACTIVE:
                 continue
             frequency = self.periodic_frequency(rule)
-            if frequency is None:
-                continue
             last = self.store.rules.last_periodic_run(rule)
-            if last is not None and now - last < timedelta(seconds=frequency.seconds):
+            if last is not None and (frequency is None or now - last < timedelta(seconds=frequency.seconds)):
                 continue
             self.evaluate_rule(rule)
             ran += 1
@@ -432,7 +380,9 @@ class RuleEngine:
                     )
                 )
 
-    def _custom(self, rule: ConfigRule, message_type: str, items: Sequence[ConfigurationItem] | None) -> None:
+    def _custom(
+        self, rule: ConfigRule, message_type: str, items: Sequence[tuple[ConfigurationItem, bool]] | None
+    ) -> None:
         invoker = self.custom_invokers.get(rule.source.owner)
         if invoker is None:
             self._failed(rule, "NotImplemented", f"roost cannot run {rule.source.owner.value} rules yet.")
@@ -480,6 +430,14 @@ class RuleEngine:
             )
 
         self.store.rules.update_status(AccountRegion(rule.account_id, rule.region), rule.name, change)
+
+    def report_success(self, rule: ConfigRule, when: datetime) -> None:
+        """Record a successful invocation of the rule (custom rules report theirs here)."""
+        self._succeeded(rule, when)
+
+    def report_failure(self, rule: ConfigRule, code: str, message: str) -> None:
+        """Record a failed invocation: DescribeConfigRuleEvaluationStatus shows code and message."""
+        self._failed(rule, code, message)
 
     def _failed(self, rule: ConfigRule, code: str, message: str, *, evaluated: bool = False) -> None:
         now = self.clock.now()

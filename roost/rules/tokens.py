@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,6 +59,7 @@ def issue(store: Store, rule: ConfigRule, invoked: datetime) -> str:
         "n": rule.name,
         "i": rule.rule_id,
         "t": to_millis(invoked),
+        "x": secrets.token_urlsafe(6),  # every invocation's token is its own, even within a millisecond
     }
     payload = _b64(json.dumps(document, separators=(",", ":"), sort_keys=True).encode())
     return f"{payload}.{_sign(store, payload)}"

@@ -6,6 +6,7 @@ store.recorders   configuration recorders, their status, passes and collection e
 store.channels    delivery channels, their status and delivery cursors
 store.retention   retention configurations (how long history is kept)
 store.tags        tags on AWS Config's own resources (recorders, rules, ...)
+store.functions   hosted functions (settings, code, resource policy) and their invocation logs
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from roost.store.channels import ChannelStore
 from roost.store.engine import create_engine
 from roost.store.evaluations import EvaluationStore
+from roost.store.functions import FunctionStore
 from roost.store.items import ItemStore, NewItem
 from roost.store.migrations import migrate
 from roost.store.recorders import RecorderStore, RecordingPass
@@ -24,6 +26,7 @@ from roost.store.tags import TagStore
 
 __all__ = [
     "ChannelStore",
+    "FunctionStore",
     "ItemStore",
     "NewItem",
     "RecorderStore",
@@ -45,6 +48,7 @@ class Store:
         self.tags = TagStore(engine)
         self.rules = RuleStore(engine)
         self.evaluations = EvaluationStore(engine)
+        self.functions = FunctionStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

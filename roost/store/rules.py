@@ -208,10 +208,13 @@ class RuleStore:
             ).scalar()
         return from_millis(value) if value is not None else None
 
-    def mark_periodic_run(self, rule: ConfigRule, now: datetime) -> None:
+    def mark_periodic_run(self, rule: ConfigRule, now: datetime | None) -> None:
+        """Note when the rule last ran in full; None makes it due at once (whatever its trigger)."""
         with self._write() as conn, conn.begin():
             conn.execute(
-                rules_t.update().where(*self._rule_filter(rule)).values(last_periodic_run=to_millis(now))
+                rules_t.update()
+                .where(*self._rule_filter(rule))
+                .values(last_periodic_run=to_millis(now) if now is not None else None)
             )
 
     # --- evaluation status -----------------------------------------------------------------

@@ -219,3 +219,35 @@ roost_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# --- hosted functions (migration 4) ----------------------------------------------------------------
+
+functions = sa.Table(
+    "functions",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("code", sa.LargeBinary, nullable=False),
+    sa.Column("policy", sa.Text, nullable=False),
+)
+
+# Every invocation's log, newest kept (a bounded number per function).
+function_invocations = sa.Table(
+    "function_invocations",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("function_name", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("started", sa.BigInteger, nullable=False),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("error_type", sa.Text),
+    sa.Column("error_message", sa.Text),
+    sa.Column("trigger", sa.Text, nullable=False),
+    sa.Column("log", sa.Text, nullable=False),
+    sa.Index("ix_invocations_function", "account_id", "region", "function_name", "id"),
+)

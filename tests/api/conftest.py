@@ -13,10 +13,13 @@ from botocore.config import Config
 from roost.api.app import ConfigApi
 from roost.api.auth import KeyPair, KeyRing
 from roost.api.context import ApiServices
+from roost.api.lambda_api import LambdaApi
 from roost.api.server import HttpServer, build_app
+from roost.api.sts import StsApi
 from roost.clock import SystemClock
 from roost.cloud import CloudConnector
 from roost.delivery import Deliverer
+from roost.functions.host import FunctionHost
 from roost.recorder.recorder import Recorder
 from roost.rules.engine import RuleEngine
 from roost.settings import Settings
@@ -27,9 +30,11 @@ OTHER_KEYS = KeyPair("AKIAOTHERACCOUNT0001", "other-secret", "210987654321")
 
 
 class LiveApi:
-    def __init__(self, server: HttpServer, services: ApiServices) -> None:
+    def __init__(self, server: HttpServer, services: ApiServices, keys: KeyRing) -> None:
         self.server = server
         self.services = services
+        self.keys = keys
+        """The KeyRing both the Config API and STS use (STS adds the credentials it hands out)."""
         self.recording_changes = 0
 
     @property
@@ -64,11 +69,14 @@ def live_api(store: Store, settings: Settings) -> Iterator[LiveApi]:
         recorder=Recorder(store, connector, clock=clock),
         deliverer=Deliverer(store, connector, clock, history_interval_seconds=3600),
         rules=RuleEngine(store, connector, clock),
+        connector=connector,
     )
-    api = ConfigApi(services, KeyRing([SANDBOX_KEYS, OTHER_KEYS]), strict_output=True)
-    server = HttpServer(build_app(api), port=0)
+    keys = KeyRing([SANDBOX_KEYS, OTHER_KEYS])
+    api = ConfigApi(services, keys, strict_output=True)
+    app = build_app(api, sts_api=StsApi(services, keys), lambda_api=LambdaApi(services, keys))
+    server = HttpServer(app, port=0)
     server.start()
-    live = LiveApi(server, services)
+    live = LiveApi(server, services, keys)
 
     def changed() -> None:
         live.recording_changes += 1
@@ -76,6 +84,23 @@ def live_api(store: Store, settings: Settings) -> Iterator[LiveApi]:
     services.recording_changed = changed
     yield live
     server.stop()
+
+
+@pytest.fixture
+def function_host(live_api: LiveApi) -> Iterator[FunctionHost]:
+    """Functions hosted behind `live_api`: its Lambda API serves them (without this fixture it answers
+    ServiceException), and its Config API checks custom rules' functions against them."""
+    services = live_api.services
+    host = FunctionHost(services.store, services.clock, services.connector)
+
+    def grant(key: str, secret: str, account: str) -> None:
+        live_api.keys.add(KeyPair(key, secret, account))
+
+    host.serve(live_api.url, sts=True, grant=grant)
+    services.functions = host
+    yield host
+    services.functions = None
+    host.close()
 
 
 @pytest.fixture

@@ -96,6 +96,15 @@ def put_evaluations(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
                 for e in accepted
             ],
         )
+    if failed and rule is not None and ctx.services.rules is not None:
+        # The function gets FailedEvaluations back, but users look at the rule's status.
+        types = sorted({str(e["ComplianceType"]) for e in failed})
+        ctx.services.rules.report_failure(
+            rule,
+            "InvalidParameterValueException",
+            f"PutEvaluations rejected {len(failed)} evaluation(s): ComplianceType {', '.join(types)} cannot "
+            "be reported (only COMPLIANT, NON_COMPLIANT and NOT_APPLICABLE).",
+        )
     return {"FailedEvaluations": failed}
 
 

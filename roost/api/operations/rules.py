@@ -172,6 +172,7 @@ def _after_name(operation_name: str, token: str | None) -> str | None:
 @operation("PutConfigRule")
 def put_config_rule(ctx: RequestContext, params: dict[str, Any]) -> None:
     request = rule_from_wire(params["ConfigRule"])
+    _check_function(ctx, request.source.owner, request.source.source_identifier)
     tags = params.get("Tags") or []
     # PutConfigRule models no TooManyTagsException: the model caps Tags at 50 (ValidationException
     # before the handler runs), so a tag error here can only be a ValidationException.
@@ -186,6 +187,24 @@ def put_config_rule(ctx: RequestContext, params: dict[str, Any]) -> None:
         except ApiError as error:
             raise ApiError("ValidationException", error.message) from None
     evaluate(ctx, rule)
+
+
+def _check_function(ctx: RequestContext, owner: Owner, identifier: str | None) -> None:
+    """A CUSTOM_LAMBDA rule must name a function roost hosts (AWS: one Config can invoke)."""
+    host = ctx.services.functions
+    if (
+        owner is not Owner.CUSTOM_LAMBDA
+        or host is None
+        or not identifier
+        or not identifier.startswith("arn:")
+    ):
+        return  # a malformed identifier is put_rule's to refuse, with AWS's message
+    if host.find_arn(identifier) is None:
+        raise ApiError(
+            "InsufficientPermissionsException",
+            f"The AWS Lambda function {identifier} cannot be invoked. Check the specified function ARN, "
+            "and check the function's permissions.",
+        )
 
 
 @operation("DescribeConfigRules")
