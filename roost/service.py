@@ -33,6 +33,7 @@ from roost.model import (
 from roost.recorder.loop import RecordingLoop
 from roost.recorder.recorder import Recorder
 from roost.recorder.retention import PRUNE_INTERVAL_SECONDS, prune_history
+from roost.remediation.engine import RemediationEngine
 from roost.rules.custom.invoker import LambdaRuleInvoker
 from roost.rules.engine import RuleEngine
 from roost.rules.runner import RuleRunner
@@ -40,6 +41,8 @@ from roost.settings import Settings
 from roost.store import Store
 
 log = logging.getLogger(__name__)
+
+REMEDIATION_SWEEP_SECONDS = 3.0
 
 
 class Ticker:
@@ -99,6 +102,15 @@ class Roost:
         self.functions = FunctionHost(self.store, self.clock, self.connector)
         self.rules.custom_invokers[Owner.CUSTOM_LAMBDA] = LambdaRuleInvoker(self.rules, self.functions)
         self._reaper = Ticker("roost-function-reaper", 30.0, self.functions.pool.reap)
+        self.remediation = RemediationEngine(
+            self.store, self.connector, self.clock, recorder=self.recorder, reevaluate=self._reevaluate
+        )
+        # A result that turns NON_COMPLIANT under an automatic remediation starts it at once; the sweep
+        # retries failures and picks up what is still NON_COMPLIANT.
+        self.rules.result_listeners.append(self.remediation.on_results)
+        self._remediation_sweep = Ticker(
+            "roost-remediation", REMEDIATION_SWEEP_SECONDS, self.remediation.sweep
+        )
         self.rule_runner = RuleRunner(self.rules)
         # Every committed batch of items goes to the change-triggered rules at once.
         self.recorder.listeners.append(self.rule_runner.submit)
@@ -183,6 +195,7 @@ class Roost:
             evaluate_rule=self.rule_runner.evaluate_soon,
             connector=self.connector,
             functions=self.functions,
+            remediation=self.remediation,
         )
         keyring = KeyRing(keys, permissive=permissive)
         app = build_app(
@@ -199,7 +212,16 @@ class Roost:
         )
         return server
 
+    def _reevaluate(self, source: AccountRegion, rule_name: str) -> None:
+        """After a remediation: a periodic rule is evaluated again now (change-triggered rules already
+        judge the item the targeted collection wrote)."""
+        rule = self.store.rules.get(source, rule_name)
+        if rule is not None and not self.rules.change_triggered(rule):
+            self.rule_runner.evaluate_soon(rule)
+
     def start(self) -> None:
+        self.remediation.resume()
+        self._remediation_sweep.start()
         self.rule_runner.start()
         self.loop.start()
         self._delivery_ticker.start()
@@ -212,6 +234,8 @@ class Roost:
         self._delivery_ticker.stop()
         self._retention_ticker.stop()
         self._reaper.stop()
+        self._remediation_sweep.stop()
+        self.remediation.close()
         self.functions.close()
         if close_store:
             self.store.close()

@@ -193,3 +193,85 @@ def lab_zip(code: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("lambda_function.py", code)
     return buffer.getvalue()
+
+
+def ssh_open_to_world(ec2: Any, group_id: str) -> bool:
+    (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    return any(
+        p.get("IpProtocol") == "tcp"
+        and p.get("FromPort") == 22
+        and any(r.get("CidrIp") == "0.0.0.0/0" for r in p.get("IpRanges") or [])
+        for p in group.get("IpPermissions") or []
+    )
+
+
+@pytest.mark.slow
+def test_lab_part_3_manual_then_automatic_remediation(lab: LabRun) -> None:
+    config, resources = lab.config, lab.resources
+    ec2 = lab.client("ec2", of_roost=False)
+    start_recording(lab)
+    group = resources.security_groups["us-east-1"]
+    # Steps 1-3: restricted-ssh flags the open group.
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "restricted-ssh",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"},
+        }
+    )
+    assert eventually(lambda: group in compliant_names(config, "restricted-ssh", "NON_COMPLIANT"))
+    # Step 4: the remediation action, GroupId taken from the resource id.
+    remediation = {
+        "ConfigRuleName": "restricted-ssh",
+        "TargetType": "SSM_DOCUMENT",
+        "TargetId": "AWS-DisablePublicAccessForSecurityGroup",
+        "Parameters": {"GroupId": {"ResourceValue": {"Value": "RESOURCE_ID"}}},
+        "ResourceType": "AWS::EC2::SecurityGroup",
+        "Automatic": False,
+    }
+    assert (
+        config.put_remediation_configurations(RemediationConfigurations=[remediation])["FailedBatches"] == []
+    )
+    # Step 5: Remediate: the SSH-from-anywhere rule is gone, and the group turns COMPLIANT.
+    key = {"resourceType": "AWS::EC2::SecurityGroup", "resourceId": group}
+    assert (
+        config.start_remediation_execution(ConfigRuleName="restricted-ssh", ResourceKeys=[key])["FailedItems"]
+        == []
+    )
+    status = eventually(
+        lambda: [
+            s
+            for s in config.describe_remediation_execution_status(ConfigRuleName="restricted-ssh")[
+                "RemediationExecutionStatuses"
+            ]
+            if s["State"] == "SUCCEEDED"
+        ]
+    )
+    assert status and status[0]["ResourceKey"] == key
+    assert [step["Name"] for step in status[0]["StepDetails"]] == ["CustomIpCheck", "DisableFromAllIp"]
+    assert not ssh_open_to_world(ec2, group)
+    assert eventually(lambda: group in compliant_names(config, "restricted-ssh", "COMPLIANT"))
+    # Step 6: automatic; the rule is added back and goes away by itself.
+    automatic = {
+        **remediation,
+        "Automatic": True,
+        "Parameters": {
+            **remediation["Parameters"],
+            "AutomationAssumeRole": {
+                "StaticValue": {"Values": ["arn:aws:iam::123456789012:role/remediation"]}
+            },
+        },
+    }
+    config.put_remediation_configurations(RemediationConfigurations=[automatic])
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    assert eventually(lambda: not ssh_open_to_world(ec2, group), timeout=60), (
+        "automatic remediation did not act"
+    )
+    assert eventually(lambda: group in compliant_names(config, "restricted-ssh", "COMPLIANT"))
+    # A rule with a remediation configuration cannot be deleted.
+    with pytest.raises(config.exceptions.ResourceInUseException):
+        config.delete_config_rule(ConfigRuleName="restricted-ssh")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,12 +14,17 @@ from roost.delivery import Deliverer
 from roost.functions.host import FunctionHost
 from roost.model import AccountRegion
 from roost.recorder.recorder import Recorder
+from roost.remediation.engine import RemediationEngine
 from roost.rules.engine import RuleEngine
 from roost.store import Store
 
 
 def _nothing() -> None:
     return None
+
+
+def _run_in_thread(work: Callable[[], object]) -> None:
+    threading.Thread(target=work, name="roost-api-background", daemon=True).start()
 
 
 @dataclass
@@ -38,6 +44,10 @@ class ApiServices:
     None means evaluate it in the request, through `rules`."""
     connector: CloudConnector | None = None
     """The cloud accounts roost reaches; STS calls are forwarded through it."""
+    remediation: RemediationEngine | None = None
+    """Runs remediations (StartRemediationExecution, automatic ones); None when this roost runs none."""
+    run_soon: Callable[[Callable[[], object]], None] = field(default=_run_in_thread)
+    """Runs work in the background, off the request (e.g. a remediation sweep)."""
     functions: FunctionHost | None = None
     """Hosted functions (the Lambda-compatible API, custom rules); None when roost hosts none."""
 

@@ -8,6 +8,7 @@ an optional endpoint URL (the sandbox, moto, LocalStack); adaptive retries. Clie
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -76,6 +77,27 @@ class CloudConnector:
                 self._clients[key] = made
             return made
 
+    def client_as(self, account_id: str, region: str, service: str, role_arn: str) -> Any:
+        """A client acting as `role_arn`, assumed with the account's own credentials (an automation
+        document's AutomationAssumeRole); cached, its credentials renewed before they expire."""
+        key = (account_id, region, f"{service}@{role_arn}")
+        with self._lock:
+            found = self._clients.get(key)
+        if found is not None:
+            return found
+        account = self.account(account_id)
+        with self._source_lock(account_id, region):
+            try:
+                base = self._session(account, region)
+                as_role = replace(account, role_arn=role_arn, external_id=None)
+                session = self._assume_role(base, as_role, region, session_name="roost-remediation")
+                made = session.client(service, endpoint_url=account.endpoint_url, config=client_config())
+            except botocore.exceptions.BotoCoreError as exc:
+                raise describe_error(exc) from None
+        with self._lock:
+            self._clients[key] = made
+        return made
+
     def credentials(self, account_id: str, region: str) -> tuple[str, str, str | None]:
         """The (access key, secret, session token) roost reaches an account with right now: what
         hosted functions are handed, so their code reaches the account as roost does."""
@@ -114,14 +136,18 @@ class CloudConnector:
 
     @staticmethod
     def _assume_role(
-        base: boto3.session.Session, account: AccountSettings, region: str
+        base: boto3.session.Session,
+        account: AccountSettings,
+        region: str,
+        *,
+        session_name: str = "roost-recorder",
     ) -> boto3.session.Session:
         """A session whose credentials come from assuming the account's role, renewed before they expire.
 
         The first credentials are fetched now, so a role that cannot be assumed (trust policy, external
         id, unreachable STS) is one error for the whole account and region, not one per resource type.
         """
-        extra: dict[str, Any] = {"RoleSessionName": "roost-recorder"}
+        extra: dict[str, Any] = {"RoleSessionName": session_name}
         if account.external_id:
             extra["ExternalId"] = account.external_id
         source = base.get_credentials()

@@ -7,8 +7,7 @@
   (Guard 2, policy text up to 10,000 characters) and are change-triggered only.
 - A new rule gets `config-rule-<6 lowercase alphanumerics>` as id; an update (addressed by name, id or
   ARN) keeps id and ARN. A rule being deleted cannot be changed (ResourceInUse).
-- Deleting a rule another feature still depends on (a remediation configuration) is ResourceInUse:
-  such features register a guard in DELETE_GUARDS.
+- Deleting a rule that still has a remediation configuration is ResourceInUse.
 
 Breaking a rule raises ApiError with the exception name AWS answers with.
 """
@@ -19,7 +18,6 @@ import json
 import re
 import secrets
 import string
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -55,11 +53,6 @@ LAMBDA_ARN = re.compile(
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _PERIODIC_MESSAGES = (MessageType.SCHEDULED, MessageType.SNAPSHOT_DELIVERY_COMPLETED)
 _CHANGE_MESSAGES = (MessageType.CONFIGURATION_ITEM_CHANGE, MessageType.OVERSIZED_CONFIGURATION_ITEM_CHANGE)
-
-DeleteGuard = Callable[[Store, ConfigRule], str | None]
-"""Why a rule cannot be deleted now (a message for ResourceInUseException), or None."""
-
-DELETE_GUARDS: list[DeleteGuard] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +286,12 @@ def delete_rule(store: Store, source: AccountRegion, name: str, *, now: datetime
         raise no_such_rule(name)
     if rule.state is RuleState.DELETING:
         raise _in_use(rule)
-    for guard in DELETE_GUARDS:
-        reason = guard(store, rule)
-        if reason:
-            raise ApiError("ResourceInUseException", reason)
+    if store.remediation.configurations(source, [name]):
+        raise ApiError(
+            "ResourceInUseException",
+            f"The rule {name} has a remediation configuration: delete it first "
+            "(DeleteRemediationConfiguration).",
+        )
     deleting = store.rules.set_state(rule, RuleState.DELETING)
     removed = store.evaluations.results(source, rule_names=[name])
     store.rules.delete(deleting)

@@ -53,6 +53,10 @@ CustomInvoker = Callable[[ConfigRule, str, Sequence[tuple[ConfigurationItem, boo
 for a scheduled run). It must not wait for the rule's function: the engine's lock is held."""
 
 
+ResultListener = Callable[[AccountRegion, Sequence[EvaluationResult]], None]
+"""Told of every stored result whose compliance changed (automatic remediation listens)."""
+
+
 class RuleEngine(RuleTriggers):
     def __init__(self, store: Store, connector: CloudConnector, clock: Clock) -> None:
         self.store = store
@@ -60,6 +64,7 @@ class RuleEngine(RuleTriggers):
         self.clock = clock
         self.managed = load_managed_rules()
         self.custom_invokers: dict[Owner, CustomInvoker] = {}
+        self.result_listeners: list[ResultListener] = []
         self._lock = threading.RLock()
 
     # --- running -----------------------------------------------------------------------------
@@ -414,11 +419,17 @@ class RuleEngine(RuleTriggers):
         self.store_results(source, results)
 
     def store_results(self, source: AccountRegion, results: Sequence[EvaluationResult]) -> None:
-        """Store results (PutEvaluations comes here too) and record the compliance they change."""
+        """Store results (PutEvaluations comes here too), record the compliance they change, and tell
+        the result listeners (automatic remediation) which changed."""
         with self._lock:  # results and the compliance history they move are written by one thread at a time
             changed = self.store.evaluations.put(source, results)
             if changed:
                 record_compliance_changes(self.store, source, changed, now=self.clock.now())
+        for listener in self.result_listeners if changed else ():
+            try:
+                listener(source, changed)
+            except Exception:  # a listener's failure is its own; the results are stored
+                log.exception("result listener failed")
 
     def _succeeded(self, rule: ConfigRule, when: datetime) -> None:
         def change(status: RuleEvaluationStatus) -> RuleEvaluationStatus:

@@ -7,6 +7,7 @@ store.channels    delivery channels, their status and delivery cursors
 store.retention   retention configurations (how long history is kept)
 store.tags        tags on AWS Config's own resources (recorders, rules, ...)
 store.functions   hosted functions (settings, code, resource policy) and their invocation logs
+store.remediation remediation configurations, exceptions and executions (the audit record)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from roost.store.functions import FunctionStore
 from roost.store.items import ItemStore, NewItem
 from roost.store.migrations import migrate
 from roost.store.recorders import RecorderStore, RecordingPass
+from roost.store.remediation import RemediationStore
 from roost.store.retention import RetentionConfiguration, RetentionStore
 from roost.store.rules import RuleStore
 from roost.store.tags import TagStore
@@ -31,6 +33,7 @@ __all__ = [
     "NewItem",
     "RecorderStore",
     "RecordingPass",
+    "RemediationStore",
     "RetentionConfiguration",
     "RetentionStore",
     "Store",
@@ -49,6 +52,7 @@ class Store:
         self.rules = RuleStore(engine)
         self.evaluations = EvaluationStore(engine)
         self.functions = FunctionStore(engine)
+        self.remediation = RemediationStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

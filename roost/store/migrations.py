@@ -63,11 +63,23 @@ def _functions(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.functions, schema.function_invocations])
 
 
+def _remediation(conn: sa.Connection) -> None:
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.remediation_configurations,
+            schema.remediation_exceptions,
+            schema.remediation_executions,
+        ],
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
     Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
     Migration(3, "config rules, evaluation results and rule evaluation status", _rules),
     Migration(4, "hosted functions and their invocation logs", _functions),
+    Migration(5, "remediation configurations, exceptions and executions", _remediation),
 ]
 
 

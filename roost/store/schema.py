@@ -251,3 +251,48 @@ function_invocations = sa.Table(
     sa.Column("log", sa.Text, nullable=False),
     sa.Index("ix_invocations_function", "account_id", "region", "function_name", "id"),
 )
+
+# --- remediation (migration 5) ---------------------------------------------------------------------
+
+# One per (rule, resource type): resource_type is "" for a configuration that names none.
+remediation_configurations = sa.Table(
+    "remediation_configurations",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("rule_name", sa.String(128), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+remediation_exceptions = sa.Table(
+    "remediation_exceptions",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("rule_name", sa.String(128), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("resource_id", sa.String(1024), primary_key=True),
+    sa.Column("message", sa.Text),
+    sa.Column("expiration_time", sa.BigInteger),
+)
+
+# Every execution, kept as its audit record: its steps and every cloud call it made.
+remediation_executions = sa.Table(
+    "remediation_executions",
+    metadata,
+    sa.Column("execution_id", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("rule_name", sa.String(128), nullable=False),
+    sa.Column("resource_type", sa.String(256), nullable=False),
+    sa.Column("resource_id", sa.String(1024), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("automatic", sa.Boolean, nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("invocation_time", sa.BigInteger, nullable=False),
+    sa.Column("last_updated_time", sa.BigInteger, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Index("ix_executions_resource", "account_id", "region", "rule_name", "resource_type", "resource_id"),
+    sa.Index("ix_executions_state", "state"),
+)

@@ -312,22 +312,24 @@ def test_delete_and_start_evaluation(
     )
 
 
-def test_delete_guard_makes_resource_in_use(
+def test_a_rule_with_a_remediation_configuration_cannot_be_deleted(
     config: Any, recorded: LiveApi, client_error: Callable[..., str]
 ) -> None:
-    from roost.rules import configuration
-
-    def guard(store: Store, rule: Any) -> str | None:
-        return f"The rule {rule.name} has a remediation configuration."
-
     config.put_config_rule(ConfigRule=managed("restricted-ssh", "INCOMING_SSH_DISABLED"))
-    configuration.DELETE_GUARDS.append(guard)
-    try:
-        assert client_error(lambda: config.delete_config_rule(ConfigRuleName="restricted-ssh")) == (
-            "ResourceInUseException"
-        )
-    finally:
-        configuration.DELETE_GUARDS.remove(guard)
+    config.put_remediation_configurations(
+        RemediationConfigurations=[
+            {
+                "ConfigRuleName": "restricted-ssh",
+                "TargetType": "SSM_DOCUMENT",
+                "TargetId": "AWS-DisablePublicAccessForSecurityGroup",
+                "Parameters": {"GroupId": {"ResourceValue": {"Value": "RESOURCE_ID"}}},
+            }
+        ]
+    )
+    assert client_error(lambda: config.delete_config_rule(ConfigRuleName="restricted-ssh")) == (
+        "ResourceInUseException"
+    )
+    config.delete_remediation_configuration(ConfigRuleName="restricted-ssh")
     config.delete_config_rule(ConfigRuleName="restricted-ssh")
 
 

@@ -1,0 +1,1 @@
+"""Automation documents, one file each, registered in DOCUMENTS under AWS's document name."""
