@@ -259,6 +259,15 @@ class StsApi:
                 f"it cannot assume {role_arn}.",
                 status=403,
             )
+        if role_account != caller.account_id and connector.account(through).endpoint_url is not None:
+            # A simulated cloud (the sandbox, LocalStack) checks no trust policy: there, a role in another
+            # account would hand the caller that account's data in roost. Real AWS's STS decides itself.
+            raise StsError(
+                "AccessDenied",
+                f"roost refuses to assume {role_arn} from account {caller.account_id}: the account's cloud "
+                f"({connector.account(through).endpoint_url}) checks no trust policies.",
+                status=403,
+            )
         try:
             answer = connector.client(through, caller.region, "sts").assume_role(**arguments)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, CloudError) as exc:

@@ -8,6 +8,8 @@ roost recorder put|start|stop|delete|list
 roost delivery-channel put|delete|list
 roost status
 roost functions deploy|list|show|invoke|logs|delete
+roost remediation documents|put|list|delete|executions
+roost remediate RULE RESOURCE_ID...
 """
 
 from __future__ import annotations
@@ -65,9 +67,9 @@ def cli(ctx: click.Context, config_path: Path | None, db_url: str | None, output
 
 
 def _register() -> None:
-    from roost.cli import functions, record, recorders, resources, rules, status, up
+    from roost.cli import functions, record, recorders, remediation, resources, rules, status, up
 
-    for module in (up, record, resources, recorders, rules, status, functions):
+    for module in (up, record, resources, recorders, rules, status, functions, remediation):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -9,6 +9,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 from roost.errors import FunctionError
 from roost.functions.model import LATEST, FunctionConfig
@@ -119,6 +120,10 @@ def worker_environment(
         environment["AWS_ENDPOINT_URL_LAMBDA"] = api_endpoint
         if serves_sts:
             environment["AWS_ENDPOINT_URL_STS"] = api_endpoint
+            environment["ROOST_WORKER_REFUSE_PUBLIC_STS"] = "1"
+        api_host = urlparse(api_endpoint).hostname or ""
+        if api_host:
+            environment["ROOST_WORKER_ALLOWED_HOSTS"] = api_host  # roost's API, wherever it listens
     if local_only:
         environment["ROOST_WORKER_LOCAL_ONLY"] = "1"
     environment.update(config.environment)

@@ -12,6 +12,7 @@ Where a function's code reaches (its environment, fixed per worker):
 from __future__ import annotations
 
 import builtins
+import json
 import logging
 import re
 import secrets
@@ -20,7 +21,6 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from roost.cloud import CloudConnector
 from roost.errors import CloudError, FunctionError
 from roost.functions.checks import check_config, validation_error
 from roost.functions.code import CodeCache, check_package, code_sha256
+from roost.functions.dispatch import FairQueue
 from roost.functions.environment import RESERVED_VARIABLES, worker_environment
 from roost.functions.model import (
     FUNCTION_NAME,
@@ -39,6 +40,7 @@ from roost.functions.model import (
     FunctionConfig,
     Invocation,
     InvocationLog,
+    Outcome,
     PolicyStatement,
 )
 from roost.functions.pool import PoolClosed, PoolExhausted, WorkerPool, WorkerSpec
@@ -60,6 +62,16 @@ MAX_ASYNC_PAYLOAD = 256 * 1024
 
 Grant = Callable[[str, str, str], None]
 """grant(access_key_id, secret, account_id): roost's API accepts these credentials from now on."""
+
+
+CANCELLED = "Roost.Cancelled"
+"""errorType of an asynchronous invocation roost stopped before it ran."""
+
+
+def not_run(request_id: str, error_type: str, message: str) -> Invocation:
+    """An asynchronous invocation that never reached its function, as a failed invocation."""
+    payload = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+    return Invocation(request_id, Outcome.CRASH, payload, f"{error_type}: {message}\n", 0.0)
 
 
 def not_found(arn: str) -> FunctionError:
@@ -90,7 +102,10 @@ class FunctionHost:
         self._code_dirs: dict[str, Path] = {}
         self._minted: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
-        self._async = ThreadPoolExecutor(max_workers=self.pool.max_workers, thread_name_prefix="roost-invoke")
+        # Asynchronous invocations take turns between functions: one slow function holds up no other.
+        self._async = FairQueue(
+            threads=self.pool.max_workers, per_function=max(1, self.pool.max_workers // 2)
+        )
 
     def serve(self, api_endpoint: str, *, sts: bool, grant: Grant | None) -> None:
         """Point functions at roost's API at `api_endpoint`, which accepts what `grant` registers."""
@@ -134,6 +149,14 @@ class FunctionHost:
         if match is None or (match["qualifier"] not in (None, LATEST)):
             return None
         return self.store.functions.get(AccountRegion(match["account"], match["region"]), match["name"])
+
+    def find_own(self, source: AccountRegion, arn: str) -> FunctionConfig | None:
+        """The function an ARN names if it is `source`'s own (a rule runs only its own account and
+        region's functions: another account's function is as good as missing)."""
+        found = self.find_arn(arn)
+        if found is None or (found.account_id, found.region) != (source.account_id, source.region):
+            return None
+        return found
 
     def list(self, source: AccountRegion) -> list[FunctionConfig]:
         return self.store.functions.list(source)
@@ -198,6 +221,7 @@ class FunctionHost:
         check_config(config)
         if not self.store.functions.create(config, package):
             raise FunctionError("ResourceConflictException", f"Function already exist: {plain}", status=409)
+        self.pool.retire(config.arn, keep_revision=config.revision_id)  # a function of that name before
         return config
 
     def update_code(self, source: AccountRegion, function_name: str, package: bytes) -> FunctionConfig:
@@ -329,19 +353,30 @@ class FunctionHost:
             )
         request_id = str(uuid.uuid4())
 
-        def run() -> None:
-            try:
-                invocation = self._run(config, payload, trigger=trigger, request_id=request_id)
-            except Exception:
-                log.exception("invocation %s of %s failed to run", request_id, config.name)
-                return
+        def report(invocation: Invocation) -> None:
             if on_done is not None:
                 try:
                     on_done(invocation)
                 except Exception:
                     log.exception("after invocation %s of %s", request_id, config.name)
 
-        self._async.submit(run)
+        def run() -> None:
+            try:
+                invocation = self._run(config, payload, trigger=trigger, request_id=request_id)
+            except FunctionError as error:  # e.g. every worker busy for a minute: it is still a failure
+                invocation = not_run(request_id, error.code, error.message)
+            except Exception as exc:
+                log.exception("invocation %s of %s failed to run", request_id, config.name)
+                invocation = not_run(request_id, "ServiceException", f"{type(exc).__name__}: {exc}")
+            report(invocation)
+
+        def cancel() -> None:
+            report(not_run(request_id, CANCELLED, "roost stopped before this invocation ran."))
+
+        try:
+            self._async.submit(config.arn, run, cancel)
+        except RuntimeError:
+            cancel()
         return request_id
 
     def _run(self, config: FunctionConfig, payload: bytes, *, trigger: str, request_id: str) -> Invocation:
@@ -389,8 +424,10 @@ class FunctionHost:
     def _code_dir(self, config: FunctionConfig) -> Path:
         found = self._code_dirs.get(config.code_sha256)
         if found is None:
-            found = self.code.unpacked(self.package(config))
-            self._code_dirs[config.code_sha256] = found
+            package = self.package(config)
+            found = self.code.unpacked(package)
+            # Keyed by the package actually read (an update may have landed since `config` was read).
+            self._code_dirs[code_sha256(package)] = found
         return found
 
     def _environment(self, config: FunctionConfig) -> dict[str, str]:
@@ -436,7 +473,7 @@ class FunctionHost:
             return self._minted[account_id]
 
     def close(self) -> None:
-        self._async.shutdown(wait=False, cancel_futures=True)
+        self._async.close()
         self.pool.close()
         if self._own_dir:
             shutil.rmtree(self.work_dir, ignore_errors=True)

@@ -35,6 +35,8 @@ WORKER_COMMAND = (sys.executable, "-I", "-u", "-B", "-m", "roost.functions.worke
 POLL_SECONDS = 0.02
 INIT_TIMEOUT_SECONDS = 10.0
 """Lambda gives a function's initialisation 10 seconds of its own."""
+BARE_INTERPRETER_KB = 16 * 1024
+"""What a worker uses before it loads the handler; MemorySize counts what comes on top."""
 LOG_LIMIT = 256 * 1024
 """The most of one invocation's output kept (the head and the tail survive)."""
 
@@ -52,8 +54,10 @@ class WorkerSpec:
     version: str = "$LATEST"
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.arn, self.revision_id)
+    def key(self) -> tuple[str, str, str]:
+        """Workers are shared by invocations of one revision with the same credentials (new
+        credentials, e.g. a renewed role session, start new workers)."""
+        return (self.arn, self.revision_id, self.environment.get("AWS_ACCESS_KEY_ID", ""))
 
 
 def _signal_name(number: int) -> str:
@@ -89,20 +93,29 @@ class Worker:
     init_log: str = ""
     init_ms: float = 0.0
     _buffer: bytes = b""
+    _polls: int = 0
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def rss_kb(self) -> int:
-        try:
-            with open(f"/proc/{self.process.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
+        return _rss_kb(self.process.pid)
+
+    def group_rss_kb(self) -> int:
+        """Resident memory of the worker and every process it started (its process group)."""
+        total = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if len(fields) > 2 and fields[2] == str(self.process.pid):  # the process group id
+                total += _rss_kb(int(entry.name))
+        return total
 
     def send(self, message: dict[str, Any]) -> None:
         os.write(self.to_worker, json.dumps(message).encode() + b"\n")
@@ -123,8 +136,14 @@ class Worker:
                     return _Answer(outcome=Outcome.CRASH, detail=self._exit_detail())
                 self._buffer += chunk
                 continue
-            if memory_limit_kb is not None and self.rss_kb() - self.baseline_kb > memory_limit_kb:
+            if memory_limit_kb is not None and self._over(memory_limit_kb):
                 return _Answer(outcome=Outcome.OUT_OF_MEMORY)
+
+    def _over(self, limit_kb: int) -> bool:
+        """Past the limit: the worker itself (checked at every poll), or with its children (every 10th)."""
+        self._polls += 1
+        used = self.group_rss_kb() if self._polls % 10 == 0 else self.rss_kb()
+        return used - self.baseline_kb > limit_kb
 
     def _exit_detail(self) -> str:
         try:
@@ -143,13 +162,17 @@ class Worker:
     def read_log(self, start: int) -> str:
         try:
             with self.log_path.open("rb") as file:
+                size = os.fstat(file.fileno()).st_size
                 file.seek(start)
-                data = file.read()
+                if size - start <= LOG_LIMIT:
+                    data = file.read()
+                else:  # only the head and the tail are read: a function may print gigabytes
+                    half = LOG_LIMIT // 2
+                    head = file.read(half)
+                    file.seek(size - half)
+                    data = head + b"\n... (output cut: too long) ...\n" + file.read(half)
         except OSError:
             return ""
-        if len(data) > LOG_LIMIT:
-            half = LOG_LIMIT // 2
-            data = data[:half] + b"\n... (output cut: too long) ...\n" + data[-half:]
         return data.decode("utf-8", "replace")
 
     def kill(self) -> None:
@@ -223,7 +246,9 @@ class WorkerPool:
     def _initialise(self, worker: Worker, spec: WorkerSpec, request_id: str) -> Invocation | None:
         """Wait for a new worker to load its handler; an Invocation describing the failure if it could not."""
         began = time.monotonic()
-        answer = worker.receive(began + INIT_TIMEOUT_SECONDS, memory_limit_kb=None)
+        # Loading the handler counts against MemorySize too (over a bare interpreter's allowance).
+        limit = spec.memory_mb * 1024 + BARE_INTERPRETER_KB
+        answer = worker.receive(began + INIT_TIMEOUT_SECONDS, memory_limit_kb=limit)
         worker.init_ms = (time.monotonic() - began) * 1000
         worker.init_log = worker.read_log(0)
         message = answer.message or {}
@@ -236,6 +261,8 @@ class WorkerPool:
             payload = _error(
                 "Runtime.InitTimeout", f"Init timed out after {INIT_TIMEOUT_SECONDS:.2f} seconds"
             )
+        elif answer.outcome is Outcome.OUT_OF_MEMORY:
+            payload = _error("Runtime.OutOfMemory", "Runtime exited during init with error: signal: killed")
         else:
             payload = _error("Runtime.ExitError", f"Runtime exited during init: {answer.detail}")
         worker.kill()
@@ -264,6 +291,11 @@ class WorkerPool:
             }
         )
         answer = worker.receive(deadline, memory_limit_kb=spec.memory_mb * 1024)
+        if answer.message is not None and int(answer.message.get("max_kb") or 0) - worker.baseline_kb > (
+            spec.memory_mb * 1024
+        ):
+            # It answered between two checks, but its peak passed the limit: Lambda would have killed it.
+            answer = _Answer(outcome=Outcome.OUT_OF_MEMORY)
         duration_ms = (time.monotonic() - began) * 1000
         if answer.outcome is not None:
             worker.kill()
@@ -343,8 +375,22 @@ class WorkerPool:
         to_read, to_worker = os.pipe()
         from_worker, to_write = os.pipe()
         log_path = self.work_dir / f"worker-{time.time_ns()}-{threading.get_ident()}.log"
+        try:
+            process = self._spawn(spec, log_path, to_read, to_write)
+        except BaseException:
+            for fd in (to_worker, from_worker):
+                os.close(fd)
+            raise
+        finally:
+            os.close(to_read)
+            os.close(to_write)
+        self.started_workers += 1
+        return Worker(spec, process, log_path, to_worker, from_worker)
+
+    @staticmethod
+    def _spawn(spec: WorkerSpec, log_path: Path, to_read: int, to_write: int) -> subprocess.Popen[bytes]:
         with log_path.open("ab") as log_file:
-            process = subprocess.Popen(
+            return subprocess.Popen(
                 # -B: no function writes into its code directory (shared by all functions of that code).
                 [*WORKER_COMMAND, str(to_read), str(to_write)],
                 env=spec.environment,
@@ -355,10 +401,6 @@ class WorkerPool:
                 pass_fds=(to_read, to_write),
                 start_new_session=True,
             )
-        os.close(to_read)
-        os.close(to_write)
-        self.started_workers += 1
-        return Worker(spec, process, log_path, to_worker, from_worker)
 
     def _release(self, worker: Worker, *, healthy: bool) -> None:
         worker.last_used = time.monotonic()
@@ -425,3 +467,14 @@ class PoolClosed(Exception):
 def _stamp() -> str:
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -101,26 +101,40 @@ def _is_local(host: object) -> bool:
         return False
 
 
-def _confine_to_loopback() -> None:
-    """In the sandbox a function may reach only this machine: anything else fails at once, with a
-    reason, instead of waiting on (and retrying) an address that is not there."""
+def _is_public_sts(host: object) -> bool:
+    text = host.decode() if isinstance(host, bytes) else str(host)
+    return text == "sts.amazonaws.com" or (text.startswith("sts.") and text.endswith(".amazonaws.com"))
+
+
+def _confine(*, local_only: bool, also_allowed: frozenset[str], refuse_sts: bool) -> None:
+    """In the sandbox a function may reach only this machine (and roost's API): anything else fails
+    at once, with a reason, instead of waiting on (and retrying) an address that is not there. Where
+    roost serves STS, AWS's public STS hosts are refused the same way: rdklib tries
+    sts.<region>.amazonaws.com first and falls back to AWS_ENDPOINT_URL_STS only when that fails."""
     real_getaddrinfo = socket.getaddrinfo
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
+    def allowed(host: object) -> bool:
+        if refuse_sts and _is_public_sts(host):
+            return False
+        return not local_only or _is_local(host) or str(host) in also_allowed
+
     def refuse(host: object) -> NetworkBlocked:
+        if refuse_sts and _is_public_sts(host):
+            return NetworkBlocked(f"{host!s}: roost serves STS for functions (AWS_ENDPOINT_URL_STS)")
         return NetworkBlocked(
             f"roost's sandbox lets functions reach only 127.0.0.1; {host!s} is outside it "
             "(the sandbox cloud and roost's API are reached through AWS_ENDPOINT_URL*)"
         )
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_local(host):
+        if not allowed(host):
             raise refuse(host)
         return real_getaddrinfo(host, *args, **kwargs)
 
     def checked(address: Any) -> None:
-        if isinstance(address, tuple) and address and not _is_local(address[0]):
+        if isinstance(address, tuple) and address and not allowed(address[0]):
             raise refuse(address[0])
 
     def connect(self: socket.socket, address: Any) -> None:
@@ -253,8 +267,13 @@ def main(argv: list[str]) -> int:
     outgoing = os.fdopen(int(argv[2]), "wb")
     faulthandler.enable()  # a segfault leaves its Python traceback in the function's log
     baseline_kb = _rss_kb()
-    if os.environ.get("ROOST_WORKER_LOCAL_ONLY") == "1":
-        _confine_to_loopback()
+    local_only = os.environ.get("ROOST_WORKER_LOCAL_ONLY") == "1"
+    refuse_sts = os.environ.get("ROOST_WORKER_REFUSE_PUBLIC_STS") == "1"
+    if local_only or refuse_sts:
+        also = frozenset(h for h in os.environ.get("ROOST_WORKER_ALLOWED_HOSTS", "").split(",") if h)
+        _confine(local_only=local_only, also_allowed=also, refuse_sts=refuse_sts)
+    for name in [n for n in os.environ if n.startswith("ROOST_WORKER_")]:
+        del os.environ[name]  # roost's own settings: not the function's business
     _set_up_logging()
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     sys.path.insert(0, task_root)

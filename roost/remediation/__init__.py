@@ -2,6 +2,6 @@
 
 model.py        configurations, exceptions, executions, the cloud calls an execution made
 document.py     AutomationDocument (one per file under documents/), parameters, steps, dry runs
-configuration.py  PutRemediationConfigurations / exceptions: AWS's checks and errors
+documents/      one file per automation document, registered under AWS's name
 engine.py       RemediationEngine: executions (manual and automatic), retries, resume after restart
 """

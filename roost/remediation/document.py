@@ -48,13 +48,24 @@ class DocumentParameter:
         return self.default is None
 
 
-def assume_role_parameter() -> DocumentParameter:
+ROLE_PATTERN = r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/[\w+=,.@/-]+$"
+
+
+def assume_role_parameter(*, required: bool = False) -> DocumentParameter:
+    """Every document's AutomationAssumeRole: optional in most, required in AWSConfigRemediation-*."""
+    if required:
+        return DocumentParameter(
+            ASSUME_ROLE,
+            "String",
+            "(Required) The ARN of the role that allows Automation to perform the actions on your behalf.",
+            allowed_pattern=ROLE_PATTERN,
+        )
     return DocumentParameter(
         ASSUME_ROLE,
         "String",
         "(Optional) The ARN of the role that allows Automation to perform the actions on your behalf.",
         default="",
-        allowed_pattern=r"^$|^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/[\w+=,.@/-]+$",
+        allowed_pattern=r"^$|" + ROLE_PATTERN,
     )
 
 

@@ -380,7 +380,16 @@ class RemediationEngine:
         )
         if history and not history[0].state.finished:
             return None
-        recent = [e for e in history if e.automatic and now - e.invocation_time < window]
+        # A new NON_COMPLIANT result counts the failed attempts only (a fix that worked, undone by a new
+        # change, is no reason to stop); the sweep, for a resource that stayed NON_COMPLIANT, counts
+        # every attempt (one that "succeeded" yet fixed nothing must not run for ever).
+        recent = [
+            e
+            for e in history
+            if e.automatic
+            and now - e.invocation_time < window
+            and (retries_only or e.state is not ExecutionState.SUCCEEDED)
+        ]
         if len(recent) >= config.attempts:
             self._give_up(source, config, key, len(recent))
             return None

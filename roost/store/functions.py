@@ -20,6 +20,7 @@ logs_t = schema.function_invocations
 
 #: Invocation logs kept per function (older ones are dropped as new ones arrive).
 LOGS_KEPT = 1000
+PRUNE_EVERY = 50
 
 
 def _config_to_json(config: FunctionConfig) -> str:
@@ -41,6 +42,8 @@ def _policy_from_json(text: str) -> list[PolicyStatement]:
 class FunctionStore:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+        self._inserted: dict[tuple[str, str, str], int] = {}
+        """Logs written per function by this process: every PRUNE_EVERY-th prunes that function's."""
 
     def _write(self) -> sa.Connection:
         return self._engine.connect().execution_options(**{WRITE_OPTION: True})
@@ -140,7 +143,7 @@ class FunctionStore:
 
     def add_log(self, entry: InvocationLog) -> None:
         with self._write() as conn, conn.begin():
-            new_id: Any = conn.execute(
+            conn.execute(
                 logs_t.insert().values(
                     account_id=entry.account_id,
                     region=entry.region,
@@ -154,9 +157,10 @@ class FunctionStore:
                     trigger=entry.trigger,
                     log=entry.log,
                 )
-            ).inserted_primary_key
-            new_id = int(new_id[0]) if new_id else 0
-            if new_id % 100 == 0:  # now and then, drop what is past the bound
+            )
+            key = (entry.account_id, entry.region, entry.function_name)
+            self._inserted[key] = self._inserted.get(key, 0) + 1
+            if self._inserted[key] % PRUNE_EVERY == 0:  # now and then, drop what is past the bound
                 mine = sa.and_(
                     logs_t.c.account_id == entry.account_id,
                     logs_t.c.region == entry.region,

@@ -156,14 +156,15 @@ class RemediationStore:
             return [_config_from_json(text) for text in conn.execute(query).scalars()]
 
     def delete_configuration(self, source: AccountRegion, rule_name: str, resource_type: str | None) -> bool:
-        """Delete a rule's configuration (the one for `resource_type`, or, without one, all of them)."""
+        """Delete a rule's configuration (the one for `resource_type`, or, without one, all of them);
+        False when there was none."""
         condition = sa.and_(
             configs_t.c.account_id == source.account_id,
             configs_t.c.region == source.region,
             configs_t.c.rule_name == rule_name,
         )
         if resource_type is not None:
-            condition = sa.and_(condition, configs_t.c.resource_type.in_([resource_type, ""]))
+            condition = sa.and_(condition, configs_t.c.resource_type == resource_type)
         with self._write() as conn, conn.begin():
             return bool(conn.execute(configs_t.delete().where(condition)).rowcount)
 

@@ -154,18 +154,22 @@ def test_logs_newest_first_with_a_limit(any_store: Store) -> None:
     assert any_store.functions.logs(SOURCE, "nobody") == []
 
 
-def test_logs_are_bounded(any_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logs_are_bounded_per_function(any_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(roost.store.functions, "LOGS_KEPT", 5)
+    monkeypatch.setattr(roost.store.functions, "PRUNE_EVERY", 10)
     for n in range(1, 4):
         any_store.functions.add_log(make_log(n, "bystander"))
-    for n in range(4, 100):  # ids 4..99: pruning runs on ids that are multiples of 100
+    # Two functions taking turns: each is pruned on its own every 10th log it writes.
+    for n in range(4, 23):
         any_store.functions.add_log(make_log(n))
-    assert len(any_store.functions.logs(SOURCE, "fn", limit=1000)) == 96
+        any_store.functions.add_log(make_log(1000 + n, "other"))
+    assert len(any_store.functions.logs(SOURCE, "fn", limit=1000)) == 19 - 10 + 5  # pruned at its 10th
 
-    any_store.functions.add_log(make_log(100))  # id 100
+    any_store.functions.add_log(make_log(23))  # its 20th
 
     kept = any_store.functions.logs(SOURCE, "fn", limit=1000)
-    assert [e.request_id for e in kept] == [f"req-{n}" for n in range(100, 95, -1)]
+    assert [e.request_id for e in kept] == [f"req-{n}" for n in range(23, 18, -1)]
+    assert len(any_store.functions.logs(SOURCE, "other", limit=1000)) == 19 - 10 + 5
     assert len(any_store.functions.logs(SOURCE, "bystander")) == 3  # another function's logs stay
 
 
@@ -191,11 +195,13 @@ def test_migration_4_adds_the_function_tables_to_a_version_3_database(tmp_path: 
         with engine.connect() as conn:
             assert current_version(conn) == 3
 
-        assert migrate(engine) == 4 == MIGRATIONS[3].version
+        newest = MIGRATIONS[-1].version
+        assert MIGRATIONS[3].version == 4
+        assert migrate(engine) == newest
         assert {"functions", "function_invocations"} <= set(sa.inspect(engine).get_table_names())
         with engine.connect() as conn:
-            assert current_version(conn) == 4
-        assert migrate(engine) == 4  # applied once
+            assert current_version(conn) == newest
+        assert migrate(engine) == newest  # applied once
     finally:
         engine.dispose()
 

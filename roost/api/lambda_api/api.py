@@ -8,6 +8,8 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 SIGNING_NAME = "lambda"
 FUNCTIONS = "/2015-03-31/functions"
 TAGS = "/2017-03-31/tags"
+LAMBDA_THREADS = 64
+"""Lambda requests answered at once (each synchronous Invoke holds one until its function ends)."""
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]
 
 Handler = Callable[[Call], Response]
@@ -42,6 +46,7 @@ class LambdaApi:
         self.services = services
         self.keys = keys
         self.links = CodeLinks()
+        self._threads: anyio.CapacityLimiter | None = None
 
     def routes(self) -> list[Route]:
         one = FUNCTIONS + "/{name}"
@@ -88,7 +93,9 @@ class LambdaApi:
                 if host is None:
                     raise no_functions()
                 call = Call(self.services, host, caller, request, request_id, body, self.links)
-                return await run_in_threadpool(handler, call)
+                # Lambda calls wait on functions (Invoke, up to the function's Timeout): they run on
+                # threads of their own, so they never starve the Config API (which functions call).
+                return await anyio.to_thread.run_sync(handler, call, limiter=self._limiter())
             except ApiError as error:
                 return error_response(error, request_id)
             except Exception:
@@ -100,6 +107,11 @@ class LambdaApi:
 
         endpoint.__name__ = handler.__name__
         return endpoint
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        if self._threads is None:  # made in the event loop, on the first request
+            self._threads = anyio.CapacityLimiter(LAMBDA_THREADS)
+        return self._threads
 
     async def _download(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())

@@ -218,7 +218,12 @@ def put_remediation_exceptions(ctx: RequestContext, params: dict[str, Any]) -> d
     rule_name = params["ConfigRuleName"]
     if ctx.store.rules.get(ctx.source, rule_name) is None:
         raise _invalid(f"The config rule {rule_name} does not exist.")
-    expiration: datetime | None = params.get("ExpirationTime")
+    raw_expiration = params.get("ExpirationTime")
+    expiration: datetime | None = (  # the JSON protocol sends a timestamp as epoch seconds
+        datetime.fromtimestamp(raw_expiration, tz=UTC)
+        if isinstance(raw_expiration, int | float)
+        else raw_expiration
+    )
     if expiration is not None and expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=UTC)
     compliance = {

@@ -199,7 +199,7 @@ def _check_function(ctx: RequestContext, owner: Owner, identifier: str | None) -
         or not identifier.startswith("arn:")
     ):
         return  # a malformed identifier is put_rule's to refuse, with AWS's message
-    if host.find_arn(identifier) is None:
+    if host.find_own(ctx.source, identifier) is None:
         raise ApiError(
             "InsufficientPermissionsException",
             f"The AWS Lambda function {identifier} cannot be invoked. Check the specified function ARN, "

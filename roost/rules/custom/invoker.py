@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from roost.compliance import ConfigRule, MessageType
 from roost.errors import FunctionError
-from roost.functions.host import FunctionHost
+from roost.functions.host import CANCELLED, FunctionHost
 from roost.functions.model import Invocation
 from roost.model import AccountRegion, ConfigurationItem, service_linked_role
 from roost.rules import tokens
@@ -38,7 +38,9 @@ class LambdaRuleInvoker:
     def __call__(
         self, rule: ConfigRule, message_type: str, items: Sequence[tuple[ConfigurationItem, bool]] | None
     ) -> None:
-        function = self.host.find_arn(rule.source.source_identifier or "")
+        function = self.host.find_own(
+            AccountRegion(rule.account_id, rule.region), rule.source.source_identifier or ""
+        )
         if function is None:
             self.engine.report_failure(
                 rule,
@@ -91,6 +93,10 @@ class LambdaRuleInvoker:
 
     def _done(self, rule: ConfigRule, invocation: Invocation, invoked: datetime) -> None:
         where = f" (request {invocation.request_id}; see `roost functions logs`)"
+        if invocation.error_type == CANCELLED:
+            # roost stopped before it ran: the rule is due again, so the next start runs it.
+            self.engine.store.rules.mark_periodic_run(rule, None)
+            return
         if invocation.failed:
             self.engine.report_failure(
                 rule, invocation.error_type or "FunctionError", f"{invocation.error_message or ''}{where}"

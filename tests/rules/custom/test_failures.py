@@ -209,3 +209,22 @@ def test_a_rule_naming_a_function_that_does_not_exist_is_refused(stack: Stack) -
         stack.put_lambda_rule("nowhere", missing, periodic="One_Hour")
     assert raised.value.response["Error"]["Code"] == "InsufficientPermissionsException"
     assert stack.client("config").describe_config_rules()["ConfigRules"] == []
+
+
+def test_a_rule_cannot_run_another_account_s_function(stack: Stack) -> None:
+    from roost.model import AccountRegion
+    from tests.rules.custom.conftest import package
+
+    theirs = stack.host.create(
+        AccountRegion("210987654321", SOURCE.region),
+        name="theirs",
+        runtime="python3.12",
+        handler="lambda_function.lambda_handler",
+        role="arn:aws:iam::210987654321:role/theirs",
+        package=package({"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}),
+    )
+    # Refused exactly as a function that does not exist: nothing tells whether it does.
+    with pytest.raises(ClientError) as raised:
+        stack.put_lambda_rule("borrowed", theirs.arn, periodic="One_Hour")
+    assert raised.value.response["Error"]["Code"] == "InsufficientPermissionsException"
+    assert stack.host.logs(AccountRegion("210987654321", SOURCE.region), "theirs") == []
