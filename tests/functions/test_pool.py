@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -431,3 +432,86 @@ def test_closing_the_host_ends_its_workers(store: Store, create: Create) -> None
 
     assert _gone(pid)
     assert not work_dir.exists()
+
+
+def test_memory_of_the_function_s_children_counts_too(create: Any, invoke: Any) -> None:
+    config = create(
+        """
+        import subprocess, sys
+        def lambda_handler(event, context):
+            hoard = "x = bytearray(400 * 1024 * 1024); import time; time.sleep(30)"
+            child = subprocess.Popen([sys.executable, "-c", hoard])
+            child.wait()
+        """,
+        timeout=20,
+        memory_size=128,
+    )
+
+    result = invoke(config)
+
+    assert result.outcome is Outcome.OUT_OF_MEMORY
+    assert result.error_type == "Runtime.OutOfMemory"
+
+
+def test_memory_used_while_loading_the_handler_counts(create: Any, invoke: Any) -> None:
+    config = create(
+        """
+        hoard = bytearray(400 * 1024 * 1024)
+        def lambda_handler(event, context):
+            return len(hoard)
+        """,
+        memory_size=128,
+    )
+
+    result = invoke(config)
+
+    assert result.outcome is Outcome.INIT_ERROR
+    assert result.error_type == "Runtime.OutOfMemory"
+
+
+def test_a_function_deleted_and_created_again_is_kept_warm(host: Any, create: Any, invoke: Any) -> None:
+    first = create("def lambda_handler(event, context):\n    return 1\n", name="again")
+    assert payload(invoke(first)) == 1
+    host.delete(SOURCE, "again")
+    second = create("def lambda_handler(event, context):\n    return 2\n", name="again")
+    before = host.pool.started_workers
+
+    results = [payload(invoke(second)) for _ in range(3)]
+
+    assert results == [2, 2, 2]
+    assert host.pool.started_workers == before + 1  # one worker, warm for the next two
+
+
+def test_queued_invocations_are_reported_when_roost_stops(store: Store, tmp_path: Path) -> None:
+    from roost.functions.host import CANCELLED
+
+    host = FunctionHost(store, SystemClock(), pool=WorkerPool(tmp_path, max_workers=1))
+    config = host.create(
+        SOURCE,
+        name="slow",
+        runtime="python3.12",
+        handler="lambda_function.lambda_handler",
+        role=ROLE,
+        package=make_zip(
+            {"lambda_function.py": "import time\ndef lambda_handler(e, c):\n    time.sleep(1)\n"}
+        ),
+        timeout=10,
+    )
+    outcomes: list[str | None] = []
+    finished = threading.Event()
+
+    def done(invocation: Any) -> None:
+        outcomes.append(invocation.error_type)
+        if len(outcomes) == 4:
+            finished.set()
+
+    for _ in range(4):
+        host.invoke_async(config, b"{}", on_done=done)
+    deadline = time.monotonic() + 10
+    while host.pool.started_workers == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)  # the first has started; the others wait their turn
+    host.close()
+
+    assert finished.wait(15)
+    # The three that never ran are told so (the one running is cut short or ends: either is reported).
+    assert outcomes.count(CANCELLED) == 3

@@ -61,11 +61,19 @@ class LambdaRuleInvoker:
                 )
             )
         else:
+            # A rule gets only the message types its SourceDetails name (an oversized item goes only to
+            # rules that asked for OversizedConfigurationItemChangeNotification, as in AWS).
+            wanted = {
+                str(getattr(d.message_type, "value", d.message_type)) for d in rule.source.source_details
+            }
             for item, left_scope in items or ():
+                invoking = change_event(item, now=now)
+                if invoking["messageType"] not in wanted:
+                    continue
                 events.append(
                     rule_event(
                         rule,
-                        change_event(item, now=now),
+                        invoking,
                         result_token=tokens.issue(self.engine.store, rule, now),
                         execution_role_arn=role,
                         event_left_scope=left_scope,
