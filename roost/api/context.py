@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from roost.aggregator.sources import Aggregation
 from roost.api.auth import Caller
 from roost.clock import Clock
 from roost.cloud import CloudConnector
@@ -48,6 +49,9 @@ class ApiServices:
     """Runs remediations (StartRemediationExecution, automatic ones); None when this roost runs none."""
     run_soon: Callable[[Callable[[], object]], None] = field(default=_run_in_thread)
     """Runs work in the background, off the request (e.g. a remediation sweep)."""
+    aggregation: Aggregation | None = None
+    """Which sources aggregators cover (keeps organization member lists cached); made on demand
+    from `store`, `clock` and `connector` when None."""
     functions: FunctionHost | None = None
     """Hosted functions (the Lambda-compatible API, custom rules); None when roost hosts none."""
 

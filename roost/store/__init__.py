@@ -8,12 +8,16 @@ store.retention   retention configurations (how long history is kept)
 store.tags        tags on AWS Config's own resources (recorders, rules, ...)
 store.functions   hosted functions (settings, code, resource policy) and their invocation logs
 store.remediation remediation configurations, exceptions and executions (the audit record)
+store.aggregators configuration aggregators, aggregation authorizations, dismissed requests
+store.aggregates  reads over many sources at once (what aggregators show)
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from roost.store.aggregates import AggregateStore
+from roost.store.aggregators import AggregatorStore
 from roost.store.channels import ChannelStore
 from roost.store.engine import create_engine
 from roost.store.evaluations import EvaluationStore
@@ -27,6 +31,8 @@ from roost.store.rules import RuleStore
 from roost.store.tags import TagStore
 
 __all__ = [
+    "AggregateStore",
+    "AggregatorStore",
     "ChannelStore",
     "FunctionStore",
     "ItemStore",
@@ -53,6 +59,8 @@ class Store:
         self.evaluations = EvaluationStore(engine)
         self.functions = FunctionStore(engine)
         self.remediation = RemediationStore(engine)
+        self.aggregators = AggregatorStore(engine)
+        self.aggregates = AggregateStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

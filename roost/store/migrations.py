@@ -74,12 +74,24 @@ def _remediation(conn: sa.Connection) -> None:
     )
 
 
+def _aggregators(conn: sa.Connection) -> None:
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.config_aggregators,
+            schema.aggregation_authorizations,
+            schema.dismissed_aggregation_requests,
+        ],
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
     Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
     Migration(3, "config rules, evaluation results and rule evaluation status", _rules),
     Migration(4, "hosted functions and their invocation logs", _functions),
     Migration(5, "remediation configurations, exceptions and executions", _remediation),
+    Migration(6, "configuration aggregators and aggregation authorizations", _aggregators),
 ]
 
 

@@ -296,3 +296,35 @@ remediation_executions = sa.Table(
     sa.Index("ix_executions_resource", "account_id", "region", "rule_name", "resource_type", "resource_id"),
     sa.Index("ix_executions_state", "state"),
 )
+
+# --- aggregators (migration 6) ---------------------------------------------------------------------
+
+config_aggregators = sa.Table(
+    "config_aggregators",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(256), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+# Granted by the source (account_id, region) to an aggregator account's region.
+aggregation_authorizations = sa.Table(
+    "aggregation_authorizations",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("authorized_account_id", sa.String(12), primary_key=True),
+    sa.Column("authorized_region", sa.String(64), primary_key=True),
+    sa.Column("creation_time", sa.BigInteger, nullable=False),
+)
+
+# Pending aggregation requests a source dismissed (DeletePendingAggregationRequest).
+dismissed_aggregation_requests = sa.Table(
+    "dismissed_aggregation_requests",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("requester_account_id", sa.String(12), primary_key=True),
+    sa.Column("requester_region", sa.String(64), primary_key=True),
+)
