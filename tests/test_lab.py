@@ -275,3 +275,80 @@ def test_lab_part_3_manual_then_automatic_remediation(lab: LabRun) -> None:
     # A rule with a remediation configuration cannot be deleted.
     with pytest.raises(config.exceptions.ResourceInUseException):
         config.delete_config_rule(ConfigRuleName="restricted-ssh")
+
+
+@pytest.mark.slow
+def test_lab_part_4_aggregation_across_regions(lab: LabRun) -> None:
+    config = lab.config
+    start_recording(lab)
+    # Step 1: the account number.
+    account = lab.client("sts", of_roost=False).get_caller_identity()["Account"]
+    # Step 2: an aggregator of this account, all regions, regions enabled later included.
+    config.put_configuration_aggregator(
+        ConfigurationAggregatorName="aggregator",
+        AccountAggregationSources=[{"AccountIds": [account], "AllAwsRegions": True}],
+    )
+    # Step 3: recording in a second region, into the first region's bucket, and restricted-ssh there.
+    second = boto3.client(
+        "config",
+        endpoint_url=lab.roost_url,
+        region_name="ap-northeast-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=lab.sandbox_url,
+        region_name="ap-northeast-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    group = ec2.create_security_group(GroupName="open-in-seoul", Description="lab")["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    second.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": ROLE,
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": False},
+        }
+    )
+    second.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": lab.resources.buckets[1]})
+    second.start_configuration_recorder(ConfigurationRecorderName="default")
+    second.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "restricted-ssh",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"},
+        }
+    )
+
+    # Step 4: from the first region, the aggregate view has the second region's rule and compliance.
+    def seoul() -> list[dict[str, Any]]:
+        found = config.describe_aggregate_compliance_by_config_rules(ConfigurationAggregatorName="aggregator")
+        return [
+            r
+            for r in found["AggregateComplianceByConfigRules"]
+            if r["AwsRegion"] == "ap-northeast-2" and r["Compliance"]["ComplianceType"] == "NON_COMPLIANT"
+        ]
+
+    (entry,) = eventually(seoul)
+    assert (entry["ConfigRuleName"], entry["AccountId"]) == ("restricted-ssh", account)
+    details = config.get_aggregate_compliance_details_by_config_rule(
+        ConfigurationAggregatorName="aggregator",
+        ConfigRuleName="restricted-ssh",
+        AccountId=account,
+        AwsRegion="ap-northeast-2",
+        ComplianceType="NON_COMPLIANT",
+    )["AggregateEvaluationResults"]
+    assert group in {
+        r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"] for r in details
+    }
+    statuses = config.describe_configuration_aggregator_sources_status(
+        ConfigurationAggregatorName="aggregator"
+    )
+    regions = {s["AwsRegion"]: s["LastUpdateStatus"] for s in statuses["AggregatedSourceStatusList"]}
+    assert regions == {"us-east-1": "SUCCEEDED", "ap-northeast-2": "SUCCEEDED"}

@@ -9,5 +9,7 @@ process, and importing this package must cost nothing there.
     environment.py  the environment a worker runs with (Lambda's variables, endpoints, credentials)
     worker.py   the worker process: loads one function's handler once, runs invocations sent to it
     pool.py     warm workers per function revision; timeout, memory and crash containment
+    dispatch.py FairQueue: asynchronous invocations taking turns between functions
+    permissions.py  a function's resource policy (AddPermission, RemovePermission, GetPolicy)
     host.py     FunctionHost: create/update/delete/invoke, the environment a function runs in
 """

@@ -41,8 +41,8 @@ from roost.functions.model import (
     Invocation,
     InvocationLog,
     Outcome,
-    PolicyStatement,
 )
+from roost.functions.permissions import Permissions
 from roost.functions.pool import PoolClosed, PoolExhausted, WorkerPool, WorkerSpec
 from roost.model import AccountRegion
 from roost.store import Store
@@ -78,7 +78,7 @@ def not_found(arn: str) -> FunctionError:
     return FunctionError("ResourceNotFoundException", f"Function not found: {arn}", status=404)
 
 
-class FunctionHost:
+class FunctionHost(Permissions):
     def __init__(
         self,
         store: Store,
@@ -102,6 +102,7 @@ class FunctionHost:
         self._code_dirs: dict[str, Path] = {}
         self._minted: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
+        self._changes = threading.RLock()
         # Asynchronous invocations take turns between functions: one slow function holds up no other.
         self._async = FairQueue(
             threads=self.pool.max_workers, per_function=max(1, self.pool.max_workers // 2)
@@ -224,7 +225,28 @@ class FunctionHost:
         self.pool.retire(config.arn, keep_revision=config.revision_id)  # a function of that name before
         return config
 
+    # Changes to one function are made one at a time (read, check, write): concurrent updates never
+    # lose one another, and the RevisionId check holds.
     def update_code(self, source: AccountRegion, function_name: str, package: bytes) -> FunctionConfig:
+        with self._changes:
+            return self._update_code(source, function_name, package)
+
+    def update_configuration(
+        self,
+        source: AccountRegion,
+        function_name: str,
+        changes: dict[str, Any],
+        *,
+        revision_id: str | None = None,
+    ) -> FunctionConfig:
+        with self._changes:
+            return self._update_configuration(source, function_name, changes, revision_id=revision_id)
+
+    def delete(self, source: AccountRegion, function_name: str) -> None:
+        with self._changes:
+            self._delete(source, function_name)
+
+    def _update_code(self, source: AccountRegion, function_name: str, package: bytes) -> FunctionConfig:
         current = self.get(source, function_name)
         check_package(package)
         config = replace(
@@ -238,7 +260,7 @@ class FunctionHost:
         self.pool.retire(config.arn, keep_revision=config.revision_id)
         return config
 
-    def update_configuration(
+    def _update_configuration(
         self,
         source: AccountRegion,
         function_name: str,
@@ -247,7 +269,7 @@ class FunctionHost:
         revision_id: str | None = None,
     ) -> FunctionConfig:
         """Apply `changes` (FunctionConfig field names: runtime, handler, role, timeout, memory_size,
-        environment, description)."""
+        environment, description, tags)."""
         current = self.get(source, function_name)
         if revision_id is not None and revision_id != current.revision_id:
             raise FunctionError(
@@ -262,7 +284,7 @@ class FunctionHost:
         self.pool.retire(config.arn, keep_revision=config.revision_id)
         return config
 
-    def delete(self, source: AccountRegion, function_name: str) -> None:
+    def _delete(self, source: AccountRegion, function_name: str) -> None:
         config = self.get(source, function_name)
         self.store.functions.delete(AccountRegion(config.account_id, config.region), config.name)
         self.pool.retire(config.arn)
@@ -271,58 +293,6 @@ class FunctionHost:
         """Now, to the millisecond the store keeps (so a config returned equals the config stored)."""
         now = self.clock.now()
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-    # --- resource policy ---------------------------------------------------------------------
-
-    def add_permission(
-        self, source: AccountRegion, function_name: str, statement: PolicyStatement
-    ) -> dict[str, Any]:
-        config = self.get(source, function_name)
-        where = AccountRegion(config.account_id, config.region)
-        if not SID.fullmatch(statement.sid) or len(statement.sid) > 100:
-            raise validation_error(
-                statement.sid,
-                "statementId",
-                r"Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)",
-            )
-        with self._lock:
-            statements = self.store.functions.policy(where, config.name) or []
-            if any(s.sid == statement.sid for s in statements):
-                raise FunctionError(
-                    "ResourceConflictException",
-                    f"The statement id ({statement.sid}) provided already exists. "
-                    "Please provide a new statement id, or remove the existing statement.",
-                    status=409,
-                )
-            self.store.functions.set_policy(where, config.name, [*statements, statement])
-        return statement.to_json(config)
-
-    def remove_permission(self, source: AccountRegion, function_name: str, sid: str) -> None:
-        config = self.get(source, function_name)
-        where = AccountRegion(config.account_id, config.region)
-        with self._lock:
-            statements = self.store.functions.policy(where, config.name) or []
-            if not any(s.sid == sid for s in statements):
-                raise FunctionError(
-                    "ResourceNotFoundException",
-                    f"Statement {sid} is not found in resource policy.",
-                    status=404,
-                )
-            self.store.functions.set_policy(where, config.name, [s for s in statements if s.sid != sid])
-
-    def policy(self, source: AccountRegion, function_name: str) -> dict[str, Any]:
-        """The function's resource policy as GetPolicy shows it; ResourceNotFound if it has none."""
-        config = self.get(source, function_name)
-        statements = self.store.functions.policy(AccountRegion(config.account_id, config.region), config.name)
-        if not statements:
-            raise FunctionError(
-                "ResourceNotFoundException", "The resource you requested does not exist.", status=404
-            )
-        return {
-            "Version": "2012-10-17",
-            "Id": "default",
-            "Statement": [s.to_json(config) for s in statements],
-        }
 
     # --- invoking ----------------------------------------------------------------------------
 
