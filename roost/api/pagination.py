@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from roost.errors import ApiError
+
+T = TypeVar("T")
 
 
 def page_size(value: int | None, *, default: int, maximum: int) -> int:
@@ -44,3 +47,17 @@ def decode_token(operation: str, token: str | None, *, error_code: str = "Invali
     if not isinstance(document, dict) or document.get("o") != operation or "p" not in document:
         raise ApiError(error_code, "The nextToken provided is invalid.")
     return document["p"]
+
+
+def paged(
+    operation: str,
+    items: Sequence[T],
+    token: str | None,
+    limit: int,
+    key: Callable[[T], list[str]],
+) -> tuple[list[T], str | None]:
+    """One page of `items` (sorted by `key`) after `token`, and the token of the next page (or None)."""
+    after = decode_token(operation, token)
+    rest = [i for i in items if key(i) > list(after)] if after is not None else list(items)
+    page = rest[:limit]
+    return page, encode_token(operation, key(page[-1])) if len(rest) > limit else None

@@ -23,7 +23,7 @@ from roost.aggregator.sources import Aggregation
 from roost.api.context import RequestContext
 from roost.api.operations import operation
 from roost.api.operations.tags import forget_tags, tag_on_create, taggable
-from roost.api.pagination import decode_token, encode_token, page_size
+from roost.api.pagination import page_size, paged
 from roost.errors import ApiError
 from roost.model import AccountRegion
 
@@ -183,17 +183,11 @@ def describe_configuration_aggregators(ctx: RequestContext, params: dict[str, An
         if missing:
             raise no_such_aggregator(missing[0])
         found = [by_name[n] for n in names]
-    after = decode_token("DescribeConfigurationAggregators", params.get("NextToken"))
-    if after is not None:
-        found = [a for a in found if a.name > str(after)]
     limit = page_size(params.get("Limit"), default=100, maximum=100)
-    page = found[:limit]
-    return {
-        "ConfigurationAggregators": [aggregator_to_wire(a) for a in page],
-        "NextToken": encode_token("DescribeConfigurationAggregators", page[-1].name)
-        if len(found) > limit
-        else None,
-    }
+    page, token = paged(
+        "DescribeConfigurationAggregators", found, params.get("NextToken"), limit, lambda a: [a.name]
+    )
+    return {"ConfigurationAggregators": [aggregator_to_wire(a) for a in page], "NextToken": token}
 
 
 @operation("DeleteConfigurationAggregator")
@@ -211,11 +205,14 @@ def describe_configuration_aggregator_sources_status(
     aggregator = get_aggregator(ctx, params["ConfigurationAggregatorName"])
     wanted = {UpdateStatus(s) for s in params.get("UpdateStatus") or []}
     statuses = [s for s in aggregation(ctx).statuses(aggregator) if not wanted or s.status in wanted]
-    after = decode_token("DescribeConfigurationAggregatorSourcesStatus", params.get("NextToken"))
-    if after is not None:
-        statuses = [s for s in statuses if [s.source_id, s.region] > list(after)]
     limit = page_size(params.get("Limit"), default=100, maximum=100)
-    page = statuses[:limit]
+    page, token = paged(
+        "DescribeConfigurationAggregatorSourcesStatus",
+        statuses,
+        params.get("NextToken"),
+        limit,
+        lambda s: [s.source_id, s.region],
+    )
     return {
         "AggregatedSourceStatusList": [
             {
@@ -229,11 +226,7 @@ def describe_configuration_aggregator_sources_status(
             }
             for s in page
         ],
-        "NextToken": encode_token(
-            "DescribeConfigurationAggregatorSourcesStatus", [page[-1].source_id, page[-1].region]
-        )
-        if len(statuses) > limit
-        else None,
+        "NextToken": token,
     }
 
 
@@ -272,20 +265,15 @@ def put_aggregation_authorization(ctx: RequestContext, params: dict[str, Any]) -
 @operation("DescribeAggregationAuthorizations")
 def describe_aggregation_authorizations(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     found = ctx.store.aggregators.authorizations(ctx.source)
-    after = decode_token("DescribeAggregationAuthorizations", params.get("NextToken"))
-    if after is not None:
-        found = [a for a in found if [a.authorized_account_id, a.authorized_aws_region] > list(after)]
     limit = page_size(params.get("Limit"), default=100, maximum=100)
-    page = found[:limit]
-    return {
-        "AggregationAuthorizations": [authorization_to_wire(a) for a in page],
-        "NextToken": encode_token(
-            "DescribeAggregationAuthorizations",
-            [page[-1].authorized_account_id, page[-1].authorized_aws_region],
-        )
-        if len(found) > limit
-        else None,
-    }
+    page, token = paged(
+        "DescribeAggregationAuthorizations",
+        found,
+        params.get("NextToken"),
+        limit,
+        lambda a: [a.authorized_account_id, a.authorized_aws_region],
+    )
+    return {"AggregationAuthorizations": [authorization_to_wire(a) for a in page], "NextToken": token}
 
 
 @operation("DeleteAggregationAuthorization")
@@ -304,20 +292,19 @@ def delete_aggregation_authorization(ctx: RequestContext, params: dict[str, Any]
 @operation("DescribePendingAggregationRequests")
 def describe_pending_aggregation_requests(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     found = aggregation(ctx).pending_requests(ctx.source)
-    after = decode_token("DescribePendingAggregationRequests", params.get("NextToken"))
-    if after is not None:
-        found = [r for r in found if [r.account_id, r.region] > list(after)]
     limit = page_size(params.get("Limit"), default=20, maximum=20)
-    page = found[:limit]
+    page, token = paged(
+        "DescribePendingAggregationRequests",
+        found,
+        params.get("NextToken"),
+        limit,
+        lambda r: [r.account_id, r.region],
+    )
     return {
         "PendingAggregationRequests": [
             {"RequesterAccountId": r.account_id, "RequesterAwsRegion": r.region} for r in page
         ],
-        "NextToken": encode_token(
-            "DescribePendingAggregationRequests", [page[-1].account_id, page[-1].region]
-        )
-        if len(found) > limit
-        else None,
+        "NextToken": token,
     }
 
 

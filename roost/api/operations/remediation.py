@@ -13,7 +13,7 @@ from typing import Any
 
 from roost.api.context import RequestContext
 from roost.api.operations import operation
-from roost.api.pagination import decode_token, encode_token
+from roost.api.pagination import paged
 from roost.compliance import ComplianceType
 from roost.errors import ApiError
 from roost.model import ResourceKey
@@ -27,6 +27,10 @@ from roost.remediation.model import (
 )
 
 PAGE = 100
+
+
+def _by_resource(found: RemediationException | Execution) -> list[str]:
+    return [found.resource_type, found.resource_id]
 
 
 def _invalid(message: str) -> ApiError:
@@ -276,19 +280,14 @@ def describe_remediation_exceptions(ctx: RequestContext, params: dict[str, Any])
                 _exception_to_wire(e) for e in found if (e.resource_type, e.resource_id) in chosen
             ]
         }
-    after = decode_token("DescribeRemediationExceptions", params.get("NextToken"))
-    if after is not None:
-        found = [e for e in found if [e.resource_type, e.resource_id] > list(after)]
-    limit = params.get("Limit") or PAGE
-    page = found[:limit]
-    return {
-        "RemediationExceptions": [_exception_to_wire(e) for e in page],
-        "NextToken": encode_token(
-            "DescribeRemediationExceptions", [page[-1].resource_type, page[-1].resource_id]
-        )
-        if len(found) > limit
-        else None,
-    }
+    page, token = paged(
+        "DescribeRemediationExceptions",
+        found,
+        params.get("NextToken"),
+        params.get("Limit") or PAGE,
+        _by_resource,
+    )
+    return {"RemediationExceptions": [_exception_to_wire(e) for e in page], "NextToken": token}
 
 
 @operation("DeleteRemediationExceptions")
@@ -368,16 +367,11 @@ def describe_remediation_execution_status(ctx: RequestContext, params: dict[str,
     wanted = {(k["resourceType"], k["resourceId"]) for k in params.get("ResourceKeys") or []}
     if wanted:
         latest = [e for e in latest if (e.resource_type, e.resource_id) in wanted]
-    after = decode_token("DescribeRemediationExecutionStatus", params.get("NextToken"))
-    if after is not None:
-        latest = [e for e in latest if [e.resource_type, e.resource_id] > list(after)]
-    limit = params.get("Limit") or PAGE
-    page = latest[:limit]
-    return {
-        "RemediationExecutionStatuses": [execution_to_wire(e) for e in page],
-        "NextToken": encode_token(
-            "DescribeRemediationExecutionStatus", [page[-1].resource_type, page[-1].resource_id]
-        )
-        if len(latest) > limit
-        else None,
-    }
+    page, token = paged(
+        "DescribeRemediationExecutionStatus",
+        latest,
+        params.get("NextToken"),
+        params.get("Limit") or PAGE,
+        _by_resource,
+    )
+    return {"RemediationExecutionStatuses": [execution_to_wire(e) for e in page], "NextToken": token}
