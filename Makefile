@@ -19,7 +19,14 @@ install: $(STAMP)
 up: $(STAMP)
 	$(BIN)/roost up $(ARGS)
 
-test: $(STAMP)
+# The dashboard's browser tests drive Debian's chromium (no browser download from elsewhere).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n auto $(ARGS)
 
 lint: $(STAMP)

@@ -7,7 +7,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import bench_api, bench_functions, bench_recorder, bench_remediation, bench_rules, bench_store  # noqa: F401  (importing registers the benchmarks)
+from bench import (  # noqa: F401  (importing registers the benchmarks)
+    bench_aggregates,
+    bench_api,
+    bench_functions,
+    bench_recorder,
+    bench_remediation,
+    bench_rules,
+    bench_store,
+)
 from bench.harness import BENCHMARKS, format_table, log, run_benchmarks
 
 

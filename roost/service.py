@@ -39,6 +39,7 @@ from roost.rules.engine import RuleEngine
 from roost.rules.runner import RuleRunner
 from roost.settings import Settings
 from roost.store import Store
+from roost.web.app import Dashboard
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,13 @@ class Roost:
         return prune_history(self.store, self.clock)
 
     def serve_api(
-        self, keys: Sequence[KeyPair], *, host: str = "127.0.0.1", port: int = 7700, permissive: bool = False
+        self,
+        keys: Sequence[KeyPair],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 7700,
+        permissive: bool = False,
+        dashboard: bool = True,
     ) -> HttpServer:
         """Serve the Config, STS and Lambda APIs over this roost on host:port (0: a free port), started.
 
@@ -198,10 +205,28 @@ class Roost:
             remediation=self.remediation,
         )
         keyring = KeyRing(keys, permissive=permissive)
+        config_api = ConfigApi(services, keyring)
+        pages = (
+            Dashboard(
+                config_api,
+                keyring,
+                default_account=self.settings.accounts[0].account_id
+                if self.settings.accounts
+                else "123456789012",
+                default_region=self.settings.accounts[0].regions[0]
+                if self.settings.accounts
+                else "us-east-1",
+                # Off loopback, a person signs in with a key pair and sees only that key's account.
+                sign_in_required=host not in ("127.0.0.1", "localhost", "::1"),
+            ).routes()
+            if dashboard
+            else []
+        )
         app = build_app(
-            ConfigApi(services, keyring),
+            config_api,
             sts_api=StsApi(services, keyring),
             lambda_api=LambdaApi(services, keyring),
+            pages=pages,
         )
         server = HttpServer(app, host=host, port=port)
         server.start()

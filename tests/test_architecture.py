@@ -36,8 +36,9 @@ LAYERS = {
     "roost.remediation": 3,
     "roost.aggregator": 3,
     "roost.api": 4,
-    "roost.service": 5,
-    "roost.cli": 6,
+    "roost.web": 5,
+    "roost.service": 6,
+    "roost.cli": 7,
 }
 
 

@@ -150,6 +150,9 @@ class Aggregation:
                 "organizations",
                 aggregator.organization_source.role_arn,
             )
+            # Not in an organization: AWS answers AWSOrganizationsNotInUseException here (its
+            # ListAccounts does too, the sandbox's answers an empty list).
+            client.describe_organization()
             pages = client.get_paginator("list_accounts").paginate()
             return sorted(
                 a["Id"] for page in pages for a in page["Accounts"] if a.get("Status", "ACTIVE") == "ACTIVE"

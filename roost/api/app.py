@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from roost.api.auth import KeyRing, authenticate
+from roost.api.auth import Caller, KeyRing, authenticate
 from roost.api.context import ApiServices, RequestContext
 from roost.api.operations import OPERATIONS, load_operations
 from roost.api.serialize import shape_output
@@ -110,6 +110,18 @@ class ConfigApi:
         self.keys = keys
         self.strict_output = strict_output
         load_operations()
+
+    def call(self, name: str, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """Run an operation in-process for `caller` (the dashboard does), exactly as over HTTP: the
+        input is checked against the model, the answer shaped as the wire has it (times as epoch
+        seconds). Raises ApiError as the API would answer."""
+        operation = operation_model(name)
+        if operation is None or name not in OPERATIONS:
+            raise ApiError("UnknownOperationException", f"{name} is not an operation roost answers.")
+        validate_input(operation.input_shape, params)
+        result = OPERATIONS.get(name)(RequestContext(self.services, caller, name), params)
+        shaped: dict[str, Any] = shape_output(operation.output_shape, result, strict=self.strict_output)
+        return shaped
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())

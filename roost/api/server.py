@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from roost.api.app import ConfigApi, error_response
 from roost.api.lambda_api import LambdaApi
@@ -18,8 +19,15 @@ from roost.errors import ApiError
 
 
 def build_app(
-    config_api: ConfigApi, *, sts_api: StsApi | None = None, lambda_api: LambdaApi | None = None
+    config_api: ConfigApi,
+    *,
+    sts_api: StsApi | None = None,
+    lambda_api: LambdaApi | None = None,
+    pages: Sequence[BaseRoute] = (),
 ) -> Starlette:
+    """The API (POST / with X-Amz-Target, STS forms, Lambda's REST paths) and, beside it, `pages`
+    (the dashboard: GET /, /rules, ...)."""
+
     async def post_root(request: Request) -> Response:
         # Both APIs POST to "/": STS's Query protocol sends a form, Config's JSON protocol an X-Amz-Target.
         content_type = request.headers.get("content-type", "").lower()
@@ -41,6 +49,7 @@ def build_app(
         routes=[
             Route("/", post_root, methods=["POST"]),
             *(lambda_api.routes() if lambda_api is not None else []),
+            *pages,
             Route(
                 "/{path:path}",
                 not_found,

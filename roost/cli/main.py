@@ -10,6 +10,7 @@ roost status
 roost functions deploy|list|show|invoke|logs|delete
 roost remediation documents|put|list|delete|executions
 roost remediate RULE RESOURCE_ID...
+roost aggregators list|show|put|delete|compliance|resources|authorize|deauthorize|requests
 """
 
 from __future__ import annotations
@@ -67,9 +68,19 @@ def cli(ctx: click.Context, config_path: Path | None, db_url: str | None, output
 
 
 def _register() -> None:
-    from roost.cli import functions, record, recorders, remediation, resources, rules, status, up
+    from roost.cli import (
+        aggregators,
+        functions,
+        record,
+        recorders,
+        remediation,
+        resources,
+        rules,
+        status,
+        up,
+    )
 
-    for module in (up, record, resources, recorders, rules, status, functions, remediation):
+    for module in (up, record, resources, recorders, rules, status, functions, remediation, aggregators):
         for command in module.COMMANDS:
             cli.add_command(command)
 

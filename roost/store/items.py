@@ -341,6 +341,19 @@ class ItemStore:
         with self._engine.connect() as conn:
             return [(int(row.id), item_from_row(row._mapping)) for row in conn.execute(query)]
 
+    def recent(
+        self, source: AccountRegion, *, limit: int = 20, resource_type: str | None = None
+    ) -> list[ConfigurationItem]:
+        """The newest items of a source, newest first (the dashboard's recent changes)."""
+        query = items_t.select().where(
+            items_t.c.account_id == source.account_id, items_t.c.region == source.region
+        )
+        if resource_type is not None:
+            query = query.where(items_t.c.resource_type == resource_type)
+        query = query.order_by(items_t.c.id.desc()).limit(limit)
+        with self._engine.connect() as conn:
+            return [item_from_row(row._mapping) for row in conn.execute(query)]
+
     def last_item_row_id(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(items_t.c.id), 0))).scalar_one())

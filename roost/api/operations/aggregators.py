@@ -24,6 +24,7 @@ from roost.api.context import RequestContext
 from roost.api.operations import operation
 from roost.api.operations.tags import forget_tags, tag_on_create, taggable
 from roost.api.pagination import page_size, paged
+from roost.clock import from_millis, to_millis
 from roost.errors import ApiError
 from roost.model import AccountRegion
 
@@ -120,7 +121,7 @@ def put_configuration_aggregator(ctx: RequestContext, params: dict[str, Any]) ->
         raise ApiError(
             "LimitExceededException", f"An account may have at most {MAX_AGGREGATORS} aggregators per region."
         )
-    now = ctx.clock.now()
+    now = from_millis(to_millis(ctx.clock.now()))  # as the store keeps it, so Put answers what Describe will
     aggregator = ConfigurationAggregator(
         account_id=ctx.source.account_id,
         region=ctx.source.region,
@@ -182,7 +183,8 @@ def describe_configuration_aggregators(ctx: RequestContext, params: dict[str, An
         missing = [n for n in names if n not in by_name]
         if missing:
             raise no_such_aggregator(missing[0])
-        found = [by_name[n] for n in names]
+        found = [by_name[n] for n in dict.fromkeys(names)]
+    found = sorted(found, key=lambda a: a.name)  # the order the NextToken pages by
     limit = page_size(params.get("Limit"), default=100, maximum=100)
     page, token = paged(
         "DescribeConfigurationAggregators", found, params.get("NextToken"), limit, lambda a: [a.name]
@@ -249,6 +251,11 @@ def _authorization_exists(ctx: RequestContext, arn: str) -> bool:
 
 @operation("PutAggregationAuthorization")
 def put_aggregation_authorization(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    authorized = (params["AuthorizedAccountId"], params["AuthorizedAwsRegion"])
+    existed = any(
+        (a.authorized_account_id, a.authorized_aws_region) == authorized
+        for a in ctx.store.aggregators.authorizations(ctx.source)
+    )
     authorization = ctx.store.aggregators.authorize(
         AggregationAuthorization(
             ctx.source.account_id,
@@ -258,7 +265,8 @@ def put_aggregation_authorization(ctx: RequestContext, params: dict[str, Any]) -
             ctx.clock.now(),
         )
     )
-    _tag(ctx, authorization.arn, params.get("Tags") or [])
+    if not existed:  # tags apply when it is created (tag_on_create would replace them)
+        _tag(ctx, authorization.arn, params.get("Tags") or [])
     return {"AggregationAuthorization": authorization_to_wire(authorization)}
 
 
