@@ -50,20 +50,28 @@ class Aggregation:
 
     def recording_regions(self, account_id: str) -> list[str]:
         """Regions where an account records (a recorder, or anything recorded)."""
-        regions = {r.region for r in self.store.recorders.list() if r.account_id == account_id}
-        regions |= {s.region for s in self.store.items.sources() if s.account_id == account_id}
-        return sorted(regions)
+        return sorted(self._recording_regions().get(account_id, set()))
+
+    def _recording_regions(self) -> dict[str, set[str]]:
+        """Every account's recording regions, read once (two queries, whatever the number of accounts)."""
+        found: dict[str, set[str]] = {}
+        for recorder in self.store.recorders.list():
+            found.setdefault(recorder.account_id, set()).add(recorder.region)
+        for source in self.store.items.sources():
+            found.setdefault(source.account_id, set()).add(source.region)
+        return found
 
     def statuses(self, aggregator: ConfigurationAggregator) -> list[SourceStatus]:
         """Every source of the aggregator with its status, by account and region."""
         now = self.clock.now()
+        recording = self._recording_regions()
         own = AccountRegion(aggregator.account_id, aggregator.region)
         authorized = self.store.aggregators.authorized_sources(own)
         found: dict[tuple[str, str], SourceStatus] = {}
         for source in aggregator.account_sources:
             for account in source.account_ids:
                 regions = (
-                    self.recording_regions(account) if source.all_aws_regions else list(source.aws_regions)
+                    sorted(recording.get(account, ())) if source.all_aws_regions else list(source.aws_regions)
                 )
                 for region in regions:
                     allowed = account == aggregator.account_id or AccountRegion(account, region) in authorized
@@ -100,7 +108,7 @@ class Aggregation:
                 )
             for account in members.accounts:
                 regions = (
-                    self.recording_regions(account)
+                    sorted(recording.get(account, ()))
                     if organization.all_aws_regions
                     else list(organization.aws_regions)
                 )
