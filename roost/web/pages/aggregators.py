@@ -37,7 +37,9 @@ def _sources_text(aggregator: dict[str, Any]) -> list[str]:
     organization = aggregator.get("OrganizationAggregationSource")
     if organization:
         regions = (
-            "all regions" if organization.get("AllAwsRegions") else ", ".join(organization.get("AwsRegions") or [])
+            "all regions"
+            if organization.get("AllAwsRegions")
+            else ", ".join(organization.get("AwsRegions") or [])
         )
         lines.append(f"organization · {regions}")
     return lines
@@ -69,7 +71,10 @@ def create_aggregator(p: Page) -> Response:
         "name": p.field("name").strip(),
         "accounts": p.field("accounts").strip(),
         "scope": "listed" if p.field("scope") == "listed" else "all",
-        "regions": ", ".join(r for r in p.fields("regions") if r) if p.fields("regions") else "",
+        "regions": ", ".join(
+            [r for r in p.fields("regions") if r]
+            + [r for r in re.split(r"[\s,]+", p.field("more_regions")) if r]
+        ),
     }
     accounts = [a for a in re.split(r"[\s,]+", form["accounts"]) if a]
     regions = [r for r in re.split(r"[\s,]+", form["regions"]) if r]
@@ -96,7 +101,9 @@ def create_aggregator(p: Page) -> Response:
     )
     if created is None:
         return _list(p, form)
-    return p.redirect(f"/aggregators/{quote(form['name'], safe='')}", note=f"Saved aggregator {form['name']}.")
+    return p.redirect(
+        f"/aggregators/{quote(form['name'], safe='')}", note=f"Saved aggregator {form['name']}."
+    )
 
 
 @page("/aggregators/authorizations", methods=("POST",))
@@ -107,7 +114,9 @@ def change_authorization(p: Page) -> Response:
         p.error("An authorization needs a 12-digit account id and a region.")
         return _list(p)
     if action == "authorize":
-        done = p.attempt("PutAggregationAuthorization", AuthorizedAccountId=account, AuthorizedAwsRegion=region)
+        done = p.attempt(
+            "PutAggregationAuthorization", AuthorizedAccountId=account, AuthorizedAwsRegion=region
+        )
         note = f"Authorized aggregators of {account} in {region}."
     elif action == "dismiss":
         done = p.attempt(
@@ -135,7 +144,10 @@ def aggregator_detail(p: Page) -> Response:
         return _list(p)
     aggregator = found["ConfigurationAggregators"][0]
     statuses = _all(
-        p, "DescribeConfigurationAggregatorSourcesStatus", "AggregatedSourceStatusList", ConfigurationAggregatorName=name
+        p,
+        "DescribeConfigurationAggregatorSourcesStatus",
+        "AggregatedSourceStatusList",
+        ConfigurationAggregatorName=name,
     )
     rules = _all(
         p,
@@ -173,7 +185,9 @@ def aggregator_detail(p: Page) -> Response:
         aggregator={**aggregator, "sources": _sources_text(aggregator)},
         statuses=sorted(statuses, key=lambda s: (s.get("SourceId", ""), s.get("AwsRegion", ""))),
         rules=rules,
-        rule_counts={c: sum(1 for r in rules if r["Compliance"]["ComplianceType"] == c) for c in DETAIL_COMPLIANCE},
+        rule_counts={
+            c: sum(1 for r in rules if r["Compliance"]["ComplianceType"] == c) for c in DETAIL_COMPLIANCE
+        },
         group=group,
         groups=GROUPS,
         counts=counts.get("GroupedResourceCounts", []),
@@ -215,12 +229,18 @@ def aggregate_rule(p: Page) -> Response:
     rows = []
     for result in results:
         qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-        rows.append({**result, "ResourceType": qualifier.get("ResourceType"), "ResourceId": qualifier.get("ResourceId")})
+        rows.append(
+            {
+                **result,
+                "ResourceType": qualifier.get("ResourceType"),
+                "ResourceId": qualifier.get("ResourceId"),
+            }
+        )
     return p.render(
         "aggregators_rule.html",
         active="Aggregators",
         name=name,
-        account=account,
+        rule_account=account,
         rule_region=region,
         rule=rule,
         compliance=compliance,

@@ -24,9 +24,14 @@ def _channel(p: Page) -> dict[str, Any] | None:
     return channels[0] if channels else None
 
 
-def _form_from_settings(p: Page, recorder: dict[str, Any] | None, channel: dict[str, Any] | None) -> dict[str, Any]:
+def _form_from_settings(
+    p: Page, recorder: dict[str, Any] | None, channel: dict[str, Any] | None
+) -> dict[str, Any]:
     """The form's values: the current settings, or the lab's defaults when nothing is set up yet."""
-    group = (recorder or {}).get("recordingGroup") or {"allSupported": True, "includeGlobalResourceTypes": True}
+    group = (recorder or {}).get("recordingGroup") or {
+        "allSupported": True,
+        "includeGlobalResourceTypes": True,
+    }
     return {
         "name": (recorder or {}).get("name") or DEFAULT_NAME,
         "scope": "all" if group.get("allSupported") else "types",
@@ -60,7 +65,9 @@ def _show(p: Page, form: dict[str, Any] | None = None) -> Response:
     recorder = _recorder(p)
     channel = _channel(p)
     statuses = p.call("DescribeConfigurationRecorderStatus").get("ConfigurationRecordersStatus", [])
-    channel_statuses = p.call("DescribeDeliveryChannelStatus").get("DeliveryChannelsStatus", []) if channel else []
+    channel_statuses = (
+        p.call("DescribeDeliveryChannelStatus").get("DeliveryChannelsStatus", []) if channel else []
+    )
     retention = p.call("DescribeRetentionConfigurations").get("RetentionConfigurations", [])
     return p.render(
         "recorder.html",
@@ -117,7 +124,9 @@ def save_recorder(p: Page) -> Response:
         channel["snsTopicARN"] = form["topic"]
     if p.attempt("PutDeliveryChannel", DeliveryChannel=channel) is None:
         return _show(p, form)
-    return p.redirect("/recorder", note=f"Saved recorder {form['name']} and delivery channel {form['channel']}.")
+    return p.redirect(
+        "/recorder", note=f"Saved recorder {form['name']} and delivery channel {form['channel']}."
+    )
 
 
 @page("/recorder/start", methods=("POST",))

@@ -75,13 +75,20 @@ def catalog_entries() -> tuple[CatalogEntry, ...]:
         if implemented:
             cls = managed.get(identifier)
             name = cls.name
-            doc = sys.modules[cls.__module__].__doc__ or ""
-            description = " ".join(doc.strip().split("\n\n")[0].split())
-            if ":" in description and description.split(":", 1)[0].count(" ") <= 2:
-                description = description.split(":", 1)[1].strip()
+            description = rule_description(sys.modules[cls.__module__].__doc__ or "", name, identifier)
         entries.append(CatalogEntry(identifier, name, description, implemented, rule))
     # roost's own first, then AWS's order by name
     return tuple(sorted(entries, key=lambda e: (not e.implemented, e.name)))
+
+
+def rule_description(doc: str, name: str, identifier: str) -> str:
+    """A managed rule module's docstring without its "name (IDENTIFIER):" heading."""
+    paragraphs = [" ".join(part.split()) for part in doc.strip().split("\n\n") if part.strip()]
+    heading = f"{name} ({identifier})"
+    if paragraphs and paragraphs[0].startswith(heading):
+        paragraphs[0] = paragraphs[0][len(heading) :].lstrip(":. ")
+    text = " ".join(part for part in paragraphs[:2] if part)
+    return text[:1].upper() + text[1:]
 
 
 def catalog_entry(identifier: str) -> CatalogEntry | None:
