@@ -122,6 +122,8 @@ def up(
         click.echo("roost is up")
         click.echo(f"  AWS Config API  {api.url}  (boto3 / aws configservice --endpoint-url {api.url})")
         click.echo(f"  Lambda API      {api.url}  (custom rules' functions: aws lambda ... --endpoint-url)")
+        sign_in = "" if host in ("127.0.0.1", "localhost") else "  (sign in with an access key pair)"
+        click.echo(f"  dashboard       {api.url}/{sign_in}")
         if permissive:
             click.echo("  identity        permissive: any access key is accepted, signatures are not checked")
         elif sandbox_mode:
