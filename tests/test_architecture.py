@@ -35,6 +35,7 @@ LAYERS = {
     "roost.rules": 3,
     "roost.remediation": 3,
     "roost.aggregator": 3,
+    "roost.query": 3,
     "roost.api": 4,
     "roost.web": 5,
     "roost.service": 6,
