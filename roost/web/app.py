@@ -8,6 +8,7 @@ and shows only that key's account. The region is chosen in the top bar and kept 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -61,11 +62,12 @@ def page(
     return register
 
 
-NAV = ["Dashboard", "Rules", "Resources", "Aggregators", "Functions", "Recorder"]
+NAV = ["Dashboard", "Rules", "Resources", "Query", "Aggregators", "Functions", "Recorder"]
 NAV_PATHS = {
     "Dashboard": "/",
     "Rules": "/rules",
     "Resources": "/resources",
+    "Query": "/query",
     "Aggregators": "/aggregators",
     "Functions": "/functions",
     "Recorder": "/recorder",
@@ -127,6 +129,7 @@ class Page:
             account=self.caller.account_id,
             region=self.caller.region,
             regions=self.dashboard.regions(),
+            other_regions=[r for r in self.dashboard.all_regions() if r not in self.dashboard.regions()],
             messages=self.messages,
             signed_in=self.dashboard.sign_in_required,
             **context,
@@ -205,11 +208,16 @@ class Dashboard:
         return Caller("dashboard", account, region)
 
     def regions(self) -> list[str]:
-        """Regions to choose from: those that record, and the default."""
+        """Regions that record (and the default), the ones a person mostly switches between."""
         found = {r.region for r in self.api.services.store.recorders.list()}
         found |= {s.region for s in self.api.services.store.items.sources()}
         found.add(self.default_region)
         return sorted(found)
+
+    @staticmethod
+    def all_regions() -> list[str]:
+        """Every region AWS Config runs in (botocore's list): to set up recording in a new one."""
+        return list(_config_regions())
 
     # --- routes ------------------------------------------------------------------------------
 
@@ -275,9 +283,16 @@ class Dashboard:
         form = await request.form()
         region = str(form.get("region", ""))
         response = RedirectResponse(str(form.get("back") or "/"), status_code=303)
-        if region in self.regions() or region:
+        if region in self.regions() or region in self.all_regions():
             response.set_cookie(REGION_COOKIE, region, samesite="strict")
         return response
+
+
+@functools.cache
+def _config_regions() -> tuple[str, ...]:
+    import boto3
+
+    return tuple(sorted(boto3.session.Session().get_available_regions("config")))
 
 
 def when(value: Any) -> str:
