@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from roost.aggregator.model import (
     ConfigurationAggregator,
@@ -151,6 +152,14 @@ class Aggregation:
                 "NoAvailableOrganizationException", "roost reaches no cloud to ask AWS Organizations."
             )
         assert aggregator.organization_source is not None
+        role_account = aggregator.organization_source.role_arn.split(":")[4:5]
+        if role_account != [aggregator.account_id]:
+            # Another account's role would show its organization to whoever names it.
+            raise CloudError(
+                "AccessDeniedException",
+                f"The role {aggregator.organization_source.role_arn} is not a role of account "
+                f"{aggregator.account_id}, the aggregator's.",
+            )
         try:
             client = self.connector.client_as(
                 aggregator.account_id,
@@ -160,13 +169,30 @@ class Aggregation:
             )
             # Not in an organization: AWS answers AWSOrganizationsNotInUseException here (its
             # ListAccounts does too, the sandbox's answers an empty list).
-            client.describe_organization()
+            organization = client.describe_organization()["Organization"]
+            if organization.get("MasterAccountId") != aggregator.account_id and not self._delegated(
+                client, aggregator
+            ):
+                raise CloudError(
+                    "AccessDeniedException",
+                    f"Account {aggregator.account_id} is neither the management account of organization "
+                    f"{organization.get('Id')} nor a delegated administrator of AWS Config.",
+                )
             pages = client.get_paginator("list_accounts").paginate()
             return sorted(
                 a["Id"] for page in pages for a in page["Accounts"] if a.get("Status", "ACTIVE") == "ACTIVE"
             )
         except Exception as exc:  # botocore's errors, or an account roost does not reach
             raise describe_error(exc) from None
+
+    @staticmethod
+    def _delegated(client: Any, aggregator: ConfigurationAggregator) -> bool:
+        """Whether the aggregator's account is a registered delegated administrator for AWS Config."""
+        try:
+            found = client.list_delegated_administrators(ServicePrincipal="config.amazonaws.com")
+        except Exception:
+            return False
+        return any(a.get("Id") == aggregator.account_id for a in found.get("DelegatedAdministrators", []))
 
     def check_organization(self, aggregator: ConfigurationAggregator) -> None:
         """What PutConfigurationAggregator checks of an organization source, with AWS's errors."""

@@ -56,8 +56,11 @@ def paged(
     limit: int,
     key: Callable[[T], list[str]],
 ) -> tuple[list[T], str | None]:
-    """One page of `items` (sorted by `key`) after `token`, and the token of the next page (or None)."""
+    """One page of `items` in `key` order after `token`, and the token of the next page (or None)."""
     after = decode_token(operation, token)
-    rest = [i for i in items if key(i) > list(after)] if after is not None else list(items)
+    if after is not None and (not isinstance(after, list) or not all(isinstance(p, str) for p in after)):
+        raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.")
+    ordered = sorted(items, key=key)  # Python's order, whatever the database's collation
+    rest = [i for i in ordered if key(i) > after] if after is not None else ordered
     page = rest[:limit]
     return page, encode_token(operation, key(page[-1])) if len(rest) > limit else None

@@ -137,6 +137,8 @@ def _refuse_keywords(expression: str) -> None:
 
 
 def _select_list(expressions: list[exp.Expression]) -> tuple[tuple[SelectItem, ...], bool]:
+    if not expressions:
+        raise invalid("SELECT needs at least one property, aggregate or * to select.")
     if len(expressions) == 1 and isinstance(expressions[0], exp.Star):
         return tuple(Property((name,)) for name in STAR_FIELDS), True
     items: list[SelectItem] = []

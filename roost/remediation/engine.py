@@ -37,6 +37,7 @@ from roost.errors import CloudError
 from roost.model import AccountRegion, ResourceKey
 from roost.recorder.recorder import Recorder
 from roost.registry import UnknownNameError
+from roost.remediation.batch import Batch
 from roost.remediation.document import (
     ASSUME_ROLE,
     Automation,
@@ -119,12 +120,17 @@ class RemediationEngine:
             if config is None:
                 refused.append((key, f"The rule {rule_name} has no remediation for {key.resource_type}."))
                 continue
-            if self._busy(source, rule_name, key):
+            marker = (source.account_id, source.region, rule_name, key.resource_type, key.resource_id)
+            with self._lock:  # check and claim in one step: two starts never both run one resource
+                busy = marker in self._running or self._recorded_busy(source, rule_name, key)
+                if not busy:
+                    self._running.add(marker)
+            if busy:
                 refused.append((key, f"A remediation of {key.resource_id} is already in progress."))
                 continue
-            queued.append(self._new_execution(source, config, key, automatic=automatic, attempt=attempt))
-        for execution in queued:
+            execution = self._new_execution(source, config, key, automatic=automatic, attempt=attempt)
             self.store.remediation.save_execution(execution)
+            queued.append(execution)
         if queued:
             config = self.configuration(source, rule_name, queued[0].resource_type)
             self._submit_batch(queued, config)
@@ -168,11 +174,7 @@ class RemediationEngine:
             attempt=attempt,
         )
 
-    def _busy(self, source: AccountRegion, rule_name: str, key: ResourceKey) -> bool:
-        marker = (source.account_id, source.region, rule_name, key.resource_type, key.resource_id)
-        with self._lock:
-            if marker in self._running:
-                return True
+    def _recorded_busy(self, source: AccountRegion, rule_name: str, key: ResourceKey) -> bool:
         latest = self.store.remediation.executions(
             source, rule_name, resource=(key.resource_type, key.resource_id), limit=1
         )
@@ -184,11 +186,11 @@ class RemediationEngine:
         total = len(executions)
         concurrency = max(1, math.ceil(total * rate / 100))
         allowed_failures = math.floor(total * errors / 100)
-        batch = _Batch(list(executions), concurrency, allowed_failures)
+        batch = Batch(list(executions), concurrency, allowed_failures)
         for _ in range(min(concurrency, total)):
             self._launch_next(batch)
 
-    def _launch_next(self, batch: _Batch) -> None:
+    def _launch_next(self, batch: Batch) -> None:
         execution = batch.next()
         if execution is None:
             return
@@ -199,13 +201,18 @@ class RemediationEngine:
                 f"Not started: more than {batch.allowed_failures} of the batch's {batch.total} executions "
                 "failed (the configuration's ErrorPercentage).",
             )
+            with self._lock:
+                self._running.discard(_marker(execution))
             self._launch_next(batch)
             return
 
         def work() -> None:
-            finished = self._run(execution)
-            batch.done(failed=finished.state is not ExecutionState.SUCCEEDED)
-            self._launch_next(batch)
+            failed = True
+            try:
+                failed = self._run(execution).state is not ExecutionState.SUCCEEDED
+            finally:  # whatever happened, the batch goes on
+                batch.done(failed=failed)
+                self._launch_next(batch)
 
         with self._lock:
             if self._closed:
@@ -236,6 +243,10 @@ class RemediationEngine:
                 return self._finish(execution, ExecutionState.FAILED, str(exc))
             execution = replace(execution, parameters=given)
             role = str(params.get(ASSUME_ROLE) or "")
+            if role and role.split(":")[4:5] != [source.account_id]:
+                return self._finish(
+                    execution, ExecutionState.FAILED, f"{role} is not a role of account {source.account_id}."
+                )
             automation = Automation(self._clients(source, role), self.clock, dry_run=execution.dry_run)
             current = execution
 
@@ -273,17 +284,17 @@ class RemediationEngine:
 
     def _after_success(self, source: AccountRegion, execution: Execution) -> None:
         """Collect the resource again now and let its rules judge it (not wait for the next pass)."""
-        if self.recorder is not None:
-            try:
+        try:
+            if self.recorder is not None:
                 self.recorder.record_resource(
                     source, ResourceKey(execution.resource_type, execution.resource_id)
                 )
-            except CloudError as error:
-                log.warning(
-                    "could not re-record %s/%s: %s", execution.resource_type, execution.resource_id, error
-                )
-        if self.reevaluate is not None:
-            self.reevaluate(source, execution.config_rule_name)
+            if self.reevaluate is not None:
+                self.reevaluate(source, execution.config_rule_name)
+        except Exception as error:  # it succeeded: its batch goes on, and the next pass records the resource
+            log.warning(
+                "could not re-record %s/%s: %s", execution.resource_type, execution.resource_id, error
+            )
 
     def _save(self, execution: Execution, *, state: ExecutionState | None = None) -> Execution:
         updated = replace(execution, state=state or execution.state, last_updated_time=self.clock.now())
@@ -473,28 +484,3 @@ def _marker(execution: Execution) -> tuple[str, str, str, str, str]:
         execution.resource_type,
         execution.resource_id,
     )
-
-
-class _Batch:
-    """The executions of one StartRemediationExecution (or one automatic start), run under its controls."""
-
-    def __init__(self, executions: list[Execution], concurrency: int, allowed_failures: int) -> None:
-        self._waiting = executions
-        self.total = len(executions)
-        self.concurrency = concurrency
-        self.allowed_failures = allowed_failures
-        self.failures = 0
-        self._lock = threading.Lock()
-
-    @property
-    def stopped(self) -> bool:
-        return self.total > 1 and self.failures > self.allowed_failures
-
-    def next(self) -> Execution | None:
-        with self._lock:
-            return self._waiting.pop(0) if self._waiting else None
-
-    def done(self, *, failed: bool) -> None:
-        with self._lock:
-            if failed:
-                self.failures += 1

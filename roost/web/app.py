@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +35,7 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "roost_session"
 REGION_COOKIE = "roost_region"
 SESSION_SECONDS = 12 * 3600
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 Endpoint = Callable[["Page"], Awaitable[Response] | Response]
 
@@ -234,8 +236,25 @@ class Dashboard:
             )
         return routes
 
+    def refusal(self, request: Request) -> Response | None:
+        """A request the dashboard must not answer: a foreign Host on loopback (DNS rebinding), or a
+        POST sent from another site's page (cross-site request forgery)."""
+        host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
+        if not self.sign_in_required and host not in LOOPBACK_NAMES:
+            return HTMLResponse(
+                "This dashboard answers only requests to 127.0.0.1 or localhost.", status_code=403
+            )
+        if request.method == "POST":
+            sender = request.headers.get("origin") or request.headers.get("referer")
+            if sender and urlparse(sender).netloc != request.headers.get("host"):
+                return HTMLResponse("A form of another site cannot act on this dashboard.", status_code=403)
+        return None
+
     def _wrap(self, endpoint: Callable[[Page], Response]) -> Callable[[Request], Awaitable[Response]]:
         async def serve(request: Request) -> Response:
+            refused = self.refusal(request)
+            if refused is not None:
+                return refused
             caller = self.caller(request)
             if caller is None:
                 return RedirectResponse(f"/sign-in?next={_quote(request.url.path)}", status_code=303)
@@ -255,12 +274,15 @@ class Dashboard:
         return serve
 
     async def _sign_in(self, request: Request) -> Response:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         message = ""
         if request.method == "POST":
             form = await request.form()
             key = self.keys.get(str(form.get("key_id", "")))
             if key is not None and hmac.compare_digest(key.secret, str(form.get("secret", ""))):
-                response = RedirectResponse(str(form.get("next") or "/"), status_code=303)
+                response = RedirectResponse(local_path(str(form.get("next") or "/")), status_code=303)
                 response.set_cookie(
                     SESSION_COOKIE,
                     self.session_cookie(key.key_id, key.account_id),
@@ -275,17 +297,30 @@ class Dashboard:
         return HTMLResponse(body, status_code=401 if message else 200)
 
     async def _sign_out(self, request: Request) -> Response:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         response = RedirectResponse("/sign-in", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
 
     async def _region(self, request: Request) -> Response:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         form = await request.form()
         region = str(form.get("region", ""))
-        response = RedirectResponse(str(form.get("back") or "/"), status_code=303)
+        response = RedirectResponse(local_path(str(form.get("back") or "/")), status_code=303)
         if region in self.regions() or region in self.all_regions():
             response.set_cookie(REGION_COOKIE, region, samesite="strict")
         return response
+
+
+def local_path(target: str) -> str:
+    """A redirect target on this dashboard only (never `//elsewhere` or a full URL): else `/`."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
 
 
 @functools.cache

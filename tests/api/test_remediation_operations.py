@@ -191,6 +191,17 @@ def test_put_describe_and_update_keep_the_arn_and_show_aws_defaults(config: Any,
             },
             "automatic with a non-static AutomationAssumeRole",
         ),
+        (
+            {
+                "Parameters": {
+                    "GroupId": {"ResourceValue": {"Value": "RESOURCE_ID"}},
+                    "AutomationAssumeRole": {
+                        "StaticValue": {"Values": ["arn:aws:iam::210987654321:role/theirs"]}
+                    },
+                },
+            },
+            "a role of another account (a remediation acts only on its own account)",
+        ),
     ],
 )
 def test_bad_configurations_are_invalid_parameter_values(

@@ -494,6 +494,7 @@ def test_resource_types_narrow_the_query(fleet: Fleet) -> None:
 
 ERRORS = [
     ("from", "SELECT resourceId FROM resources", "FROM"),
+    ("nothing selected", "SELECT", "at least one"),
     ("join", "SELECT resourceId JOIN other", "JOIN"),
     ("as", "SELECT resourceId AS id", "AS"),
     ("implicit-alias", "SELECT resourceId id", "AS"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page
 
@@ -72,3 +73,44 @@ def test_off_loopback_the_dashboard_asks_for_a_key_pair(
         assert "/sign-in" in page.url
     finally:
         server.stop()
+
+
+def test_foreign_sites_and_hosts_are_refused(live_roost: LiveRoost) -> None:
+    """Another site's page cannot post to the dashboard (forgery), a foreign Host name is refused on
+    loopback (DNS rebinding), and redirects stay on the dashboard."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlencode, urlparse
+
+    def send(path: str, *, data: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
+        request = urllib.request.Request(
+            live_roost.url + path,
+            data=urlencode(data).encode() if data is not None else None,
+            headers=headers or {},
+        )
+        opener = urllib.request.build_opener(NoRedirect())
+        try:
+            return opener.open(request)
+        except urllib.error.HTTPError as answer:
+            return answer
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    own = urlparse(live_roost.url).netloc
+    forged = send(
+        "/region", data={"region": "eu-west-1", "back": "/"}, headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status == 403
+    rebound = send("/", headers={"Host": "evil.example"})
+    assert rebound.status == 403
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        answer = send(
+            "/region", data={"region": "us-east-1", "back": target}, headers={"Origin": f"http://{own}"}
+        )
+        assert answer.status == 303 and answer.headers["location"] == "/"
+    fine = send(
+        "/region", data={"region": "us-east-1", "back": "/rules"}, headers={"Origin": f"http://{own}"}
+    )
+    assert fine.status == 303 and fine.headers["location"] == "/rules"

@@ -79,6 +79,14 @@ def _config_from_wire(ctx: RequestContext, raw: dict[str, Any]) -> RemediationCo
         _check_names(documents.get(target), parameters)
     except ParameterError as exc:
         raise _invalid(str(exc)) from None
+    role = parameters.get(ASSUME_ROLE)
+    for arn in (role.static_values or ()) if role is not None else ():
+        account = arn.split(":")[4] if arn.count(":") >= 5 else ""
+        if arn and account != ctx.source.account_id:
+            raise _invalid(
+                f"The AutomationAssumeRole {arn} is not a role of account {ctx.source.account_id}: a "
+                "remediation acts only on its own account."
+            )
     automatic = bool(raw.get("Automatic"))
     if automatic:
         role = parameters.get(ASSUME_ROLE)
