@@ -11,6 +11,7 @@ from bench import (  # noqa: F401  (importing registers the benchmarks)
     bench_aggregates,
     bench_api,
     bench_functions,
+    bench_query,
     bench_recorder,
     bench_remediation,
     bench_rules,

@@ -175,8 +175,11 @@ class Roost:
         return found
 
     def prune_history(self) -> dict[AccountRegion, int]:
-        """Delete history older than each source's retention period (runs hourly once started)."""
-        return prune_history(self.store, self.clock)
+        """Delete history older than each source's retention period, then refresh the planner's
+        statistics (runs at start and hourly)."""
+        pruned = prune_history(self.store, self.clock)
+        self.store.optimize()
+        return pruned
 
     def serve_api(
         self,

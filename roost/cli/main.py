@@ -11,6 +11,7 @@ roost functions deploy|list|show|invoke|logs|delete
 roost remediation documents|put|list|delete|executions
 roost remediate RULE RESOURCE_ID...
 roost aggregators list|show|put|delete|compliance|resources|authorize|deauthorize|requests
+roost query "SELECT ..." [--aggregator NAME] [--as-of T] [--changed-between T1 T2] [-o table|json|csv]
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def _register() -> None:
     from roost.cli import (
         aggregators,
         functions,
+        query,
         record,
         recorders,
         remediation,
@@ -80,7 +82,18 @@ def _register() -> None:
         up,
     )
 
-    for module in (up, record, resources, recorders, rules, status, functions, remediation, aggregators):
+    for module in (
+        up,
+        record,
+        resources,
+        recorders,
+        rules,
+        status,
+        functions,
+        remediation,
+        aggregators,
+        query,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -10,6 +10,7 @@ store.functions   hosted functions (settings, code, resource policy) and their i
 store.remediation remediation configurations, exceptions and executions (the audit record)
 store.aggregators configuration aggregators, aggregation authorizations, dismissed requests
 store.aggregates  reads over many sources at once (what aggregators show)
+store.stored_queries  advanced queries saved by name (PutStoredQuery)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from roost.store.recorders import RecorderStore, RecordingPass
 from roost.store.remediation import RemediationStore
 from roost.store.retention import RetentionConfiguration, RetentionStore
 from roost.store.rules import RuleStore
+from roost.store.stored_queries import StoredQuery, StoredQueryStore
 from roost.store.tags import TagStore
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "RetentionConfiguration",
     "RetentionStore",
     "Store",
+    "StoredQuery",
+    "StoredQueryStore",
     "TagStore",
 ]
 
@@ -61,6 +65,7 @@ class Store:
         self.remediation = RemediationStore(engine)
         self.aggregators = AggregatorStore(engine)
         self.aggregates = AggregateStore(engine)
+        self.stored_queries = StoredQueryStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -78,6 +83,21 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def optimize(self) -> None:
+        """Refresh the planner's statistics. Without them SQLite can pick a poor index for the history
+        queries (as-of) and PostgreSQL plans badly after a bulk load; roost runs this at start and hourly."""
+        from roost.store.engine import WRITE_OPTION
+
+        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            if self.engine.dialect.name == "sqlite":
+                analyzed = conn.execute(
+                    sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+                ).scalar_one()
+                conn.execute(sa.text("PRAGMA optimize" if analyzed else "ANALYZE"))
+            else:
+                conn.execute(sa.text("ANALYZE"))
+            conn.commit()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -85,6 +85,10 @@ def _aggregators(conn: sa.Connection) -> None:
     )
 
 
+def _stored_queries(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.stored_queries])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
     Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
@@ -92,6 +96,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "hosted functions and their invocation logs", _functions),
     Migration(5, "remediation configurations, exceptions and executions", _remediation),
     Migration(6, "configuration aggregators and aggregation authorizations", _aggregators),
+    Migration(7, "stored queries (saved advanced queries)", _stored_queries),
 ]
 
 

@@ -328,3 +328,19 @@ dismissed_aggregation_requests = sa.Table(
     sa.Column("requester_account_id", sa.String(12), primary_key=True),
     sa.Column("requester_region", sa.String(64), primary_key=True),
 )
+
+# --- stored queries (migration 7) ------------------------------------------------------------------
+
+# Saved advanced queries (PutStoredQuery), unique by name per account and region.
+stored_queries = sa.Table(
+    "stored_queries",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("query_name", sa.String(64), primary_key=True),
+    sa.Column("query_id", sa.String(36), nullable=False),
+    sa.Column("arn", sa.String(500), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("expression", sa.Text, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+)
