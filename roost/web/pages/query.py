@@ -11,23 +11,20 @@ Also roost's documented JSON endpoints for history queries, outside the AWS API 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response
 
 from roost.aggregator.model import ConfigurationAggregator
 from roost.aggregator.sources import Aggregation
-from roost.clock import iso_millis
 from roost.errors import ApiError
 from roost.model import AccountRegion
-from roost.query.run import QueryResult, changed_between, run_query
+from roost.query.run import QueryResult, run_query
 from roost.web.app import Page, page
 
 #: Rows an export streams at most (all pages of the query up to this many).
@@ -125,7 +122,7 @@ def _own_source(p: Page) -> AccountRegion:
     return AccountRegion(p.caller.account_id, p.caller.region)
 
 
-def _scope_sources(p: Page, aggregator: str) -> tuple[list[AccountRegion], Sequence[str] | None]:
+def scope_sources(p: Page, aggregator: str) -> tuple[list[AccountRegion], Sequence[str] | None]:
     """The sources a scope covers (this account and region, or what an aggregator shows)."""
     if not aggregator:
         return [_own_source(p)], None
@@ -166,7 +163,7 @@ def run(
             [json.loads(row) for row in answer.get("Results", [])],
             answer.get("NextToken") or None,
         )
-    sources, resource_types = _scope_sources(p, aggregator)
+    sources, resource_types = scope_sources(p, aggregator)
     return run_query(
         p.store,
         sources,
@@ -237,7 +234,7 @@ class Form:
         return urlencode({k: v for k, v in values.items() if v})
 
 
-def _form(p: Page) -> Form:
+def query_form(p: Page) -> Form:
     try:
         limit = int(p.query("limit") or DEFAULT_PAGE)
     except ValueError:
@@ -311,7 +308,7 @@ def _show(
 
 @page("/query", nav="Query")
 def query_page(p: Page) -> Response:
-    form = _form(p)
+    form = query_form(p)
     example = p.query("example")
     if p.query("use_example") and example.isdigit() and int(example) < len(EXAMPLES):
         form.expression = EXAMPLES[int(example)].expression
@@ -378,155 +375,5 @@ def save_query(p: Page) -> Response:
 def delete_query(p: Page) -> Response:
     name = p.field("name")
     if p.attempt("DeleteStoredQuery", QueryName=name) is None:
-        return _show(p, _form(p), ran=False)
+        return _show(p, query_form(p), ran=False)
     return p.redirect("/query", note=f"Deleted saved query {name}.")
-
-
-# --- export ------------------------------------------------------------------------------------
-
-
-def _all_rows(p: Page, form: Form) -> tuple[list[str], Iterator[dict[str, Any]]]:
-    """The select fields, and every row of the query up to EXPORT_CAP (the first page fetched now, so
-    that a bad query fails before anything streams)."""
-    if not form.expression.strip():
-        raise ApiError("InvalidExpressionException", "Give the query to export: ?expression=SELECT ...")
-    as_of = parse_moment(form.as_of, "as_of") if form.as_of else None
-
-    def fetch(token: str | None) -> QueryResult:
-        return run(
-            p, form.expression, aggregator=form.aggregator, as_of=as_of, limit=EXPORT_PAGE, token=token
-        )
-
-    first = fetch(None)
-
-    def rows() -> Iterator[dict[str, Any]]:
-        current, sent = first, 0
-        while True:
-            for row in current.rows:
-                if sent >= EXPORT_CAP:
-                    return
-                yield row
-                sent += 1
-            if not current.next_token or sent >= EXPORT_CAP:
-                return
-            current = fetch(current.next_token)
-
-    return first.select_fields, rows()
-
-
-def _json_error(error: ApiError) -> JSONResponse:
-    return JSONResponse({"__type": error.code, "message": error.message}, status_code=400)
-
-
-@page("/query/export.csv")
-def export_csv(p: Page) -> Response:
-    form = _form(p)
-    try:
-        columns, rows = _all_rows(p, form)
-    except ApiError as error:
-        return Response(f"{error.code}: {error.message}\n", status_code=400, media_type="text/plain")
-
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([cell(field_value(row, c)) for c in columns])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="query.csv"'},
-    )
-
-
-@page("/query/export.json")
-def export_json(p: Page) -> Response:
-    form = _form(p)
-    try:
-        columns, rows = _all_rows(p, form)
-    except ApiError as error:
-        return _json_error(error)
-
-    def chunks() -> Iterator[str]:
-        yield '{"SelectFields":' + json.dumps(columns) + ',"Results":['
-        for index, row in enumerate(rows):
-            yield ("," if index else "") + json.dumps(row, separators=(",", ":"), default=str)
-        yield "]}\n"
-
-    return StreamingResponse(
-        chunks(),
-        media_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="query.json"'},
-    )
-
-
-# --- roost's JSON endpoints for history queries ------------------------------------------------
-
-
-@page("/roost/query.json")
-def query_json(p: Page) -> Response:
-    """One page of a query's rows, now or as of a moment: {SelectFields, Results, NextToken, AsOf}."""
-    try:
-        expression = p.query("expression")
-        if not expression.strip():
-            raise ApiError("InvalidExpressionException", "Give the query: ?expression=SELECT ...")
-        as_of_text = p.query("as_of").strip()
-        as_of = parse_moment(as_of_text, "as_of") if as_of_text else None
-        limit_text = p.query("limit").strip()
-        if limit_text and not limit_text.isdigit():
-            raise ApiError("InvalidLimitException", f"The limit {limit_text!r} is not a number.")
-        result = run(
-            p,
-            expression,
-            aggregator=p.query("aggregator"),
-            as_of=as_of,
-            limit=int(limit_text) if limit_text else None,
-            token=p.query("next_token") or None,
-        )
-    except ApiError as error:
-        return _json_error(error)
-    return JSONResponse(
-        {
-            "SelectFields": result.select_fields,
-            "Results": json.loads(json.dumps(result.rows, default=str)),
-            "NextToken": result.next_token,
-            "AsOf": iso_millis(as_of) if as_of else None,
-        }
-    )
-
-
-@page("/roost/changes.json")
-def changes_json(p: Page) -> Response:
-    """The resources with a new configuration item in (from, to]: {From, To, Changes}."""
-    try:
-        if not p.query("from").strip() or not p.query("to").strip():
-            raise ApiError("ValidationException", "Give both times: ?from=ISO&to=ISO.")
-        start = parse_moment(p.query("from"), "from")
-        end = parse_moment(p.query("to"), "to")
-        if end < start:
-            raise ApiError("ValidationException", "from must not be later than to.")
-        sources, resource_types = _scope_sources(p, p.query("aggregator"))
-    except ApiError as error:
-        return _json_error(error)
-    changed = changed_between(p.store, sources, start, end)
-    return JSONResponse(
-        {
-            "From": iso_millis(start),
-            "To": iso_millis(end),
-            "Changes": [
-                {
-                    "accountId": source.account_id,
-                    "awsRegion": source.region,
-                    "resourceType": key.resource_type,
-                    "resourceId": key.resource_id,
-                }
-                for source, key in changed
-                if resource_types is None or key.resource_type in resource_types
-            ],
-        }
-    )
