@@ -37,7 +37,7 @@ from roost.cloud import CloudConnector
 from roost.errors import ApiError
 from roost.model import AccountRegion
 from roost.query.parse import parse
-from roost.query.run import QueryResult, changed_between, run_query
+from roost.query.run import QueryResult, changed_between, field_value, run_query
 
 OUTPUTS = ("table", "json", "csv")
 CHANGED_COLUMNS = ["accountId", "awsRegion", "resourceType", "resourceId"]
@@ -52,34 +52,6 @@ def _moment(value: str, option: str) -> datetime:
             f"{value!r} is not an ISO-8601 time (e.g. 2026-11-01T00:00:00Z)", param_hint=option
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def field_value(row: dict[str, Any], name: str) -> Any:
-    """A selected field of a result row: a top-level key (`COUNT(*)`, `resourceId`) or a dotted path
-    into the nested row, through arrays (`configuration.ipPermissions.fromPort` -> [22, 443])."""
-    if name in row:
-        return row[name]
-    values: list[Any] = [row]
-    through_array = False
-    for part in name.split("."):
-        found: list[Any] = []
-        for value in values:
-            if isinstance(value, list):
-                through_array = True
-                found.extend(v[part] for v in value if isinstance(v, dict) and part in v)
-            elif isinstance(value, dict) and part in value:
-                found.append(value[part])
-        values = found
-    flat: list[Any] = []
-    for value in values:
-        if isinstance(value, list):
-            through_array = True
-            flat.extend(value)
-        else:
-            flat.append(value)
-    if not flat:
-        return None
-    return flat if through_array or len(flat) > 1 else flat[0]
 
 
 def _text(value: Any) -> str:

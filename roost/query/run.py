@@ -234,3 +234,29 @@ def _shape(query: Query, outputs: Sequence[Output], row: Mapping[Any, Any]) -> d
         if part is not _MISSING and part is not None:
             _set(shaped, [path[0]], part)
     return shaped
+
+
+def field_value(row: dict[str, Any], name: str) -> Any:
+    """A selected field of a nested result row: a top-level key (`COUNT(*)`) or a dotted path, through
+    arrays (`configuration.ipPermissions.fromPort` -> [22, 443])."""
+    if name in row:
+        return row[name]
+    values: list[Any] = [row]
+    through_array = False
+    for part in name.split("."):
+        found: list[Any] = []
+        for value in values:
+            if isinstance(value, list):
+                through_array = True
+                found.extend(v[part] for v in value if isinstance(v, dict) and part in v)
+            elif isinstance(value, dict) and part in value:
+                found.append(value[part])
+        values = found
+    if not values:
+        return None
+    if through_array or len(values) > 1:
+        flat: list[Any] = []
+        for value in values:
+            flat.extend(value if isinstance(value, list) else [value])
+        return flat
+    return values[0]

@@ -24,7 +24,7 @@ from roost.aggregator.model import ConfigurationAggregator
 from roost.aggregator.sources import Aggregation
 from roost.errors import ApiError
 from roost.model import AccountRegion
-from roost.query.run import QueryResult, run_query
+from roost.query.run import QueryResult, field_value, run_query
 from roost.web.app import Page, page
 
 #: Rows an export streams at most (all pages of the query up to this many).
@@ -173,32 +173,6 @@ def run(
         as_of=as_of,
         resource_types=resource_types,
     )
-
-
-def field_value(row: dict[str, Any], name: str) -> Any:
-    """A selected field of a nested result row: a top-level key (`COUNT(*)`) or a dotted path, through
-    arrays (`configuration.ipPermissions.fromPort` -> [22, 443])."""
-    if name in row:
-        return row[name]
-    values: list[Any] = [row]
-    through_array = False
-    for part in name.split("."):
-        found: list[Any] = []
-        for value in values:
-            if isinstance(value, list):
-                through_array = True
-                found.extend(v[part] for v in value if isinstance(v, dict) and part in v)
-            elif isinstance(value, dict) and part in value:
-                found.append(value[part])
-        values = found
-    if not values:
-        return None
-    if through_array or len(values) > 1:
-        flat: list[Any] = []
-        for value in values:
-            flat.extend(value if isinstance(value, list) else [value])
-        return flat
-    return values[0]
 
 
 def cell(value: Any) -> str:

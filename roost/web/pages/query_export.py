@@ -13,14 +13,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from roost.clock import iso_millis
 from roost.errors import ApiError
-from roost.query.run import QueryResult, changed_between
+from roost.query.run import QueryResult, changed_between, field_value
 from roost.web.app import Page, page
 from roost.web.pages.query import (
     EXPORT_CAP,
     EXPORT_PAGE,
     Form,
     cell,
-    field_value,
     parse_moment,
     query_form,
     run,
