@@ -44,10 +44,16 @@ def from_millis(millis: int) -> datetime:
     return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
+def whole_millis(moment: datetime) -> datetime:
+    """A time as the store keeps it (rounded to the millisecond, as `to_millis` rounds): what a Put
+    answers then equals what a later Describe reads back."""
+    return from_millis(to_millis(moment))
+
+
 def iso_millis(moment: datetime) -> str:
     """AWS's record-format time: ISO-8601 UTC with milliseconds (`2026-11-29T11:13:54.123Z`).
 
     Rounded as `to_millis` rounds, so a time written out and the time stored are the same millisecond
     (a custom rule passes an item's capture time back as GetResourceConfigHistory's laterTime)."""
-    moment = from_millis(to_millis(moment))
+    moment = whole_millis(moment)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from roost.api.auth import Caller, KeyRing, authenticate
+from roost.api.auth import Caller, KeyRing, authenticate_request
 from roost.api.context import ApiServices, RequestContext
 from roost.api.operations import OPERATIONS, load_operations
 from roost.api.serialize import shape_output
@@ -146,15 +146,8 @@ class ConfigApi:
         content_type = request.headers.get("content-type", CONTENT_TYPE).split(";")[0].strip().lower()
         if content_type not in _JSON_TYPES:
             raise ApiError("SerializationException", f"Unsupported Content-Type {content_type!r}.")
-        caller = authenticate(
-            self.keys,
-            method=request.method,
-            path=request.url.path,
-            query=request.url.query,
-            headers=request.headers,
-            body=body,
-            now=self.services.clock.now(),
-            service=SIGNING_NAME,
+        caller = authenticate_request(
+            self.keys, request, body, now=self.services.clock.now(), service=SIGNING_NAME
         )
         params = parse_body(body)
         validate_input(operation.input_shape, params)

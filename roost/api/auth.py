@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
+from starlette.requests import Request
+
 from roost.errors import ApiError
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -185,3 +187,20 @@ def authenticate(
             "Check your AWS Secret Access Key and signing method.",
         )
     return Caller(key_id, key.account_id, region)
+
+
+def authenticate_request(
+    keys: KeyRing, request: Request, body: bytes, *, now: datetime, service: str, path: str | None = None
+) -> Caller:
+    """`authenticate` for an HTTP request of roost's server (`path`: the path as clients sign it, when
+    that is not the request's own, as for Lambda's ARNs in paths)."""
+    return authenticate(
+        keys,
+        method=request.method,
+        path=path if path is not None else request.url.path,
+        query=request.url.query,
+        headers=request.headers,
+        body=body,
+        now=now,
+        service=service,
+    )

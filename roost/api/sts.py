@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from roost.api.auth import Caller, KeyPair, KeyRing, authenticate
+from roost.api.auth import Caller, KeyPair, KeyRing, authenticate_request
 from roost.api.context import ApiServices
 from roost.cloud import CloudConnector, describe_error
 from roost.errors import ApiError, CloudError, CloudUnreachableError
@@ -206,15 +206,8 @@ class StsApi:
         try:
             body = await request.body()
             try:
-                caller = authenticate(
-                    self.keys,
-                    method=request.method,
-                    path=request.url.path,
-                    query=request.url.query,
-                    headers=request.headers,
-                    body=body,
-                    now=self.services.clock.now(),
-                    service=SIGNING_NAME,
+                caller = authenticate_request(
+                    self.keys, request, body, now=self.services.clock.now(), service=SIGNING_NAME
                 )
             except ApiError as error:
                 raise StsError(error.code, error.message, status=403) from None

@@ -22,12 +22,11 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from roost.clock import Clock
+from roost.clock import Clock, whole_millis
 from roost.cloud import CloudConnector
 from roost.errors import CloudError, FunctionError
 from roost.functions.checks import check_config, validation_error
@@ -208,7 +207,7 @@ class FunctionHost(Permissions):
             role=role,
             code_sha256=code_sha256(package),
             code_size=len(package),
-            last_modified=self._now(),
+            last_modified=whole_millis(self.clock.now()),
             revision_id=str(uuid.uuid4()),
             environment=dict(environment or {}),
             description=description,
@@ -225,11 +224,20 @@ class FunctionHost(Permissions):
         self.pool.retire(config.arn, keep_revision=config.revision_id)  # a function of that name before
         return config
 
-    # Changes to one function are made one at a time (read, check, write): concurrent updates never
-    # lose one another, and the RevisionId check holds.
     def update_code(self, source: AccountRegion, function_name: str, package: bytes) -> FunctionConfig:
-        with self._changes:
-            return self._update_code(source, function_name, package)
+        with self._changes:  # read, check, write: concurrent changes never lose one another
+            current = self.get(source, function_name)
+            check_package(package)
+            config = replace(
+                current,
+                code_sha256=code_sha256(package),
+                code_size=len(package),
+                last_modified=whole_millis(self.clock.now()),
+                revision_id=str(uuid.uuid4()),
+            )
+            self.store.functions.update(config, package)
+            self.pool.retire(config.arn, keep_revision=config.revision_id)
+            return config
 
     def update_configuration(
         self,
@@ -239,60 +247,33 @@ class FunctionHost(Permissions):
         *,
         revision_id: str | None = None,
     ) -> FunctionConfig:
-        with self._changes:
-            return self._update_configuration(source, function_name, changes, revision_id=revision_id)
-
-    def delete(self, source: AccountRegion, function_name: str) -> None:
-        with self._changes:
-            self._delete(source, function_name)
-
-    def _update_code(self, source: AccountRegion, function_name: str, package: bytes) -> FunctionConfig:
-        current = self.get(source, function_name)
-        check_package(package)
-        config = replace(
-            current,
-            code_sha256=code_sha256(package),
-            code_size=len(package),
-            last_modified=self._now(),
-            revision_id=str(uuid.uuid4()),
-        )
-        self.store.functions.update(config, package)
-        self.pool.retire(config.arn, keep_revision=config.revision_id)
-        return config
-
-    def _update_configuration(
-        self,
-        source: AccountRegion,
-        function_name: str,
-        changes: dict[str, Any],
-        *,
-        revision_id: str | None = None,
-    ) -> FunctionConfig:
         """Apply `changes` (FunctionConfig field names: runtime, handler, role, timeout, memory_size,
         environment, description, tags)."""
-        current = self.get(source, function_name)
-        if revision_id is not None and revision_id != current.revision_id:
-            raise FunctionError(
-                "PreconditionFailedException",
-                "The Revision Id provided does not match the latest Revision Id. "
-                "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
-                status=412,
+        with self._changes:  # read, check, write: concurrent changes never lose one another
+            current = self.get(source, function_name)
+            if revision_id is not None and revision_id != current.revision_id:
+                raise FunctionError(
+                    "PreconditionFailedException",
+                    "The Revision Id provided does not match the latest Revision Id. "
+                    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+                    status=412,
+                )
+            config = replace(
+                current,
+                **changes,
+                last_modified=whole_millis(self.clock.now()),
+                revision_id=str(uuid.uuid4()),
             )
-        config = replace(current, **changes, last_modified=self._now(), revision_id=str(uuid.uuid4()))
-        check_config(config)
-        self.store.functions.update(config)
-        self.pool.retire(config.arn, keep_revision=config.revision_id)
-        return config
+            check_config(config)
+            self.store.functions.update(config)
+            self.pool.retire(config.arn, keep_revision=config.revision_id)
+            return config
 
-    def _delete(self, source: AccountRegion, function_name: str) -> None:
-        config = self.get(source, function_name)
-        self.store.functions.delete(AccountRegion(config.account_id, config.region), config.name)
-        self.pool.retire(config.arn)
-
-    def _now(self) -> datetime:
-        """Now, to the millisecond the store keeps (so a config returned equals the config stored)."""
-        now = self.clock.now()
-        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    def delete(self, source: AccountRegion, function_name: str) -> None:
+        with self._changes:  # read, check, write: concurrent changes never lose one another
+            config = self.get(source, function_name)
+            self.store.functions.delete(AccountRegion(config.account_id, config.region), config.name)
+            self.pool.retire(config.arn)
 
     # --- invoking ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from roost.api.auth import KeyRing, authenticate
+from roost.api.auth import KeyRing, authenticate_request
 from roost.api.context import ApiServices
 from roost.api.lambda_api import functions, invoke
 from roost.api.lambda_api.call import Call, CodeLinks
@@ -79,15 +79,13 @@ class LambdaApi:
             request_id = str(uuid.uuid4())
             try:
                 body = await request.body()
-                caller = authenticate(
+                caller = authenticate_request(
                     self.keys,
-                    method=request.method,
-                    path=signing_path(request),
-                    query=request.url.query,
-                    headers=request.headers,
-                    body=body,
+                    request,
+                    body,
                     now=self.services.clock.now(),
                     service=SIGNING_NAME,
+                    path=signing_path(request),
                 )
                 host = self.services.functions
                 if host is None:

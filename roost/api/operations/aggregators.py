@@ -24,7 +24,7 @@ from roost.api.context import RequestContext
 from roost.api.operations import operation
 from roost.api.operations.tags import forget_tags, tag_on_create, taggable
 from roost.api.pagination import page_size, paged
-from roost.clock import from_millis, to_millis
+from roost.clock import whole_millis
 from roost.errors import ApiError
 from roost.model import AccountRegion
 
@@ -121,7 +121,7 @@ def put_configuration_aggregator(ctx: RequestContext, params: dict[str, Any]) ->
         raise ApiError(
             "LimitExceededException", f"An account may have at most {MAX_AGGREGATORS} aggregators per region."
         )
-    now = from_millis(to_millis(ctx.clock.now()))  # as the store keeps it, so Put answers what Describe will
+    now = whole_millis(ctx.clock.now())  # as the store keeps it, so Put answers what Describe will
     aggregator = ConfigurationAggregator(
         account_id=ctx.source.account_id,
         region=ctx.source.region,

@@ -16,7 +16,7 @@ from roost.api.context import RequestContext
 from roost.api.operations import operation
 from roost.api.operations.tags import check_tags, forget_tags, tag_on_create, taggable
 from roost.api.pagination import decode_token, encode_token
-from roost.clock import from_millis, to_millis
+from roost.clock import whole_millis
 from roost.errors import ApiError
 from roost.store.stored_queries import StoredQuery
 
@@ -66,7 +66,7 @@ def put_stored_query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         arn=f"arn:aws:config:{ctx.source.region}:{ctx.source.account_id}:stored-query/{name}/query-{query_id}",
         description=raw.get("Description") or "",
         expression=expression,
-        created=from_millis(to_millis(ctx.clock.now())),
+        created=whole_millis(ctx.clock.now()),
     )
     stored = ctx.store.stored_queries.put(query, limit=MAX_STORED_QUERIES)
     if stored is None:
