@@ -27,6 +27,8 @@ LAYERS = {
     "roost.functions.worker": 0,
     "roost.remediation.model": 0,
     "roost.aggregator.model": 0,
+    "roost.packs.model": 0,
+    "roost.packs.template": 0,
     "roost.store": 1,
     "roost.cloud": 1,
     "roost.recorder": 2,
@@ -36,10 +38,11 @@ LAYERS = {
     "roost.remediation": 3,
     "roost.aggregator": 3,
     "roost.query": 3,
-    "roost.api": 4,
-    "roost.web": 5,
-    "roost.service": 6,
-    "roost.cli": 7,
+    "roost.packs": 4,
+    "roost.api": 5,
+    "roost.web": 6,
+    "roost.service": 7,
+    "roost.cli": 8,
 }
 
 

@@ -89,6 +89,10 @@ def _stored_queries(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.stored_queries])
 
 
+def _conformance_packs(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.conformance_packs])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
     Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
@@ -97,6 +101,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "remediation configurations, exceptions and executions", _remediation),
     Migration(6, "configuration aggregators and aggregation authorizations", _aggregators),
     Migration(7, "stored queries (saved advanced queries)", _stored_queries),
+    Migration(8, "conformance packs", _conformance_packs),
 ]
 
 

@@ -344,3 +344,27 @@ stored_queries = sa.Table(
     sa.Column("expression", sa.Text, nullable=False),
     sa.Column("created", sa.BigInteger, nullable=False),
 )
+
+# Conformance packs (PutConformancePack): the template as given, its parameters, the pack's state and
+# the rules and remediation configurations it deployed (JSON lists), one row per pack.
+conformance_packs = sa.Table(
+    "conformance_packs",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("pack_name", sa.String(256), primary_key=True),
+    sa.Column("pack_id", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("status_reason", sa.Text),
+    sa.Column("template_body", sa.Text, nullable=False),
+    sa.Column("template_s3_uri", sa.Text),
+    sa.Column("input_parameters", sa.Text, nullable=False),
+    sa.Column("delivery_bucket", sa.String(63)),
+    sa.Column("delivery_prefix", sa.String(1024)),
+    sa.Column("scope_tag_key", sa.String(128)),
+    sa.Column("scope_tag_value", sa.String(256)),
+    sa.Column("rules", sa.Text, nullable=False),
+    sa.Column("remediations", sa.Text, nullable=False),
+    sa.Column("last_update_requested", sa.BigInteger, nullable=False),
+    sa.Column("last_update_completed", sa.BigInteger),
+)
