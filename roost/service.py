@@ -30,6 +30,7 @@ from roost.model import (
     RecordingGroup,
     service_linked_role,
 )
+from roost.packs.deploy import resume as resume_packs
 from roost.recorder.loop import RecordingLoop
 from roost.recorder.recorder import Recorder
 from roost.recorder.retention import PRUNE_INTERVAL_SECONDS, prune_history
@@ -251,6 +252,9 @@ class Roost:
         self.remediation.resume()
         self._remediation_sweep.start()
         self.rule_runner.start()
+        # Conformance packs a stop interrupted are finished (or rolled back) before anything else runs.
+        for rule in resume_packs(self.store, now=self.clock.now()):
+            self.rule_runner.evaluate_soon(rule)
         self.loop.start()
         self._delivery_ticker.start()
         self._retention_ticker.start()

@@ -29,6 +29,8 @@ LAYERS = {
     "roost.aggregator.model": 0,
     "roost.packs.model": 0,
     "roost.packs.template": 0,
+    "roost.packs.intrinsics": 0,
+    "roost.packs.parameters": 0,
     "roost.store": 1,
     "roost.cloud": 1,
     "roost.recorder": 2,

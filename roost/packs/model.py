@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
+
+from roost.model import AccountRegion
 
 #: Who AWS says created a conformance pack's rules (DescribeConfigRules' CreatedBy).
 PACK_SERVICE = "config-conforms.amazonaws.com"
 
 
-class PackState(str, Enum):
+class PackState(StrEnum):
     CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
     CREATE_COMPLETE = "CREATE_COMPLETE"
     CREATE_FAILED = "CREATE_FAILED"
@@ -105,10 +107,12 @@ class ConformancePack:
     scope_tag_value: str | None = None
 
     @property
+    def source(self) -> AccountRegion:
+        return AccountRegion(self.account_id, self.region)
+
+    @property
     def arn(self) -> str:
-        return (
-            f"arn:aws:config:{self.region}:{self.account_id}:conformance-pack/{self.name}/{self.pack_id}"
-        )
+        return f"arn:aws:config:{self.region}:{self.account_id}:conformance-pack/{self.name}/{self.pack_id}"
 
     @property
     def stack_arn(self) -> str:

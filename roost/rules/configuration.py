@@ -20,6 +20,7 @@ import secrets
 import string
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from roost.compliance import (
     ConfigRule,
@@ -29,6 +30,7 @@ from roost.compliance import (
     RuleScope,
     RuleSource,
     RuleState,
+    SourceDetail,
 )
 from roost.errors import ApiError
 from roost.model import AccountRegion
@@ -77,6 +79,54 @@ def new_rule_id() -> str:
     return "config-rule-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
 
 
+def rule_request(raw: dict[str, Any]) -> RuleRequest:
+    """The RuleRequest of PutConfigRule's ConfigRule shape (AWS::Config::ConfigRule's properties
+    are the same shape, InputParameters given as JSON text)."""
+    wire_source = raw["Source"]
+    policy = wire_source.get("CustomPolicyDetails")
+    frequency = raw.get("MaximumExecutionFrequency")
+    scope = raw.get("Scope") or {}
+    rule_source = RuleSource(
+        owner=Owner(wire_source["Owner"]),
+        source_identifier=wire_source.get("SourceIdentifier"),
+        source_details=tuple(
+            SourceDetail(
+                event_source=d.get("EventSource") or "aws.config",
+                message_type=MessageType(d.get("MessageType") or MessageType.CONFIGURATION_ITEM_CHANGE),
+                maximum_execution_frequency=ExecutionFrequency(d["MaximumExecutionFrequency"])
+                if d.get("MaximumExecutionFrequency")
+                else None,
+            )
+            for d in wire_source.get("SourceDetails") or ()
+        ),
+        policy_runtime=policy.get("PolicyRuntime") if policy else None,
+        policy_text=policy.get("PolicyText") if policy else None,
+        enable_debug_log_delivery=bool(policy.get("EnableDebugLogDelivery")) if policy else False,
+    )
+    return RuleRequest(
+        source=rule_source,
+        name=raw.get("ConfigRuleName"),
+        rule_id=raw.get("ConfigRuleId"),
+        arn=raw.get("ConfigRuleArn"),
+        scope=RuleScope(
+            resource_types=tuple(scope.get("ComplianceResourceTypes") or ()),
+            tag_key=scope.get("TagKey"),
+            tag_value=scope.get("TagValue"),
+            resource_id=scope.get("ComplianceResourceId"),
+        ),
+        description=raw.get("Description"),
+        input_parameters=raw.get("InputParameters"),
+        maximum_execution_frequency=ExecutionFrequency(frequency) if frequency else None,
+        evaluation_modes=tuple(
+            dict.fromkeys(m["Mode"] for m in raw.get("EvaluationModes") or () if m.get("Mode"))
+        )
+        or ("DETECTIVE",),
+        state=raw.get("ConfigRuleState"),
+        created_by=raw.get("CreatedBy"),
+        has_policy_details=policy is not None,
+    )
+
+
 def no_such_rule(name: str) -> ApiError:
     return ApiError(
         "NoSuchConfigRuleException",
@@ -93,6 +143,15 @@ def _in_use(rule: ConfigRule) -> ApiError:
     return ApiError(
         "ResourceInUseException",
         f"The rule {rule.name} is currently being {activity}.  Please retry after some time",
+    )
+
+
+def service_owned(rule: ConfigRule) -> ApiError:
+    """AWS's answer when a user changes or deletes a rule a service created (a conformance pack's)."""
+    return ApiError(
+        "AccessDeniedException",
+        f"An AWS service owns ServiceLinkedConfigRule {rule.name} (created by {rule.created_by}). You do "
+        "not have permissions to take action on this rule: change or delete its conformance pack.",
     )
 
 
@@ -124,11 +183,11 @@ def find_rule(store: Store, source: AccountRegion, *, name: str | None = None,
     return None
 
 
-def _validate_source(request: RuleRequest) -> None:
+def _validate_source(request: RuleRequest, *, any_identifier: bool = False) -> None:
     rule_source = request.source
     identifier = rule_source.source_identifier
     if rule_source.owner is Owner.AWS:
-        if not identifier or not known_identifier(identifier):
+        if not identifier or not (any_identifier or known_identifier(identifier)):
             raise _invalid(
                 f"The sourceIdentifier {identifier} is invalid.  Please refer to the documentation for a "
                 "list of valid sourceIdentifiers that can be used when AWS is the Owner"
@@ -171,7 +230,10 @@ def _validate_source(request: RuleRequest) -> None:
             )
 
 
-def _validate_parameters(request: RuleRequest) -> None:
+def _validate_parameters(request: RuleRequest, *, catalogue: bool = True) -> None:
+    """InputParameters is a JSON object; an AWS rule's names are the ones it takes. Without `catalogue`
+    only the rules roost implements are checked (a pack's rule roost does not run may take a newer
+    parameter than the catalogue knows)."""
     if request.input_parameters is None:
         return
     try:
@@ -185,7 +247,7 @@ def _validate_parameters(request: RuleRequest) -> None:
     if request.source.owner is not Owner.AWS:
         return
     identifier = request.source.source_identifier or ""
-    entry = catalog().get(identifier)
+    entry = catalog().get(identifier) if catalogue else None
     managed = load_managed_rules()
     declared = {p.name: p.optional for p in entry.parameters} if entry else {}
     if identifier in managed:
@@ -200,7 +262,7 @@ def _validate_parameters(request: RuleRequest) -> None:
         raise _invalid(f"The required parameter [{', '.join(missing)}] is not present in the inputParameters")
 
 
-def _validate(request: RuleRequest) -> None:
+def check_request(request: RuleRequest, *, any_identifier: bool = False) -> None:
     if request.state is not None and request.state != RuleState.ACTIVE.value:
         raise _invalid(
             f"The ConfigRuleState {request.state} is invalid.  "
@@ -211,8 +273,8 @@ def _validate(request: RuleRequest) -> None:
             "AWS Config populates the CreatedBy field for ServiceLinkedConfigRule. Try again without "
             "populating the CreatedBy field"
         )
-    _validate_source(request)
-    _validate_parameters(request)
+    _validate_source(request, any_identifier=any_identifier)
+    _validate_parameters(request, catalogue=not any_identifier)
     scope = request.scope
     if scope.resource_id is not None and len(scope.resource_types) != 1:
         raise _invalid(
@@ -230,9 +292,20 @@ def _validate(request: RuleRequest) -> None:
 
 
 def put_rule(
-    store: Store, source: AccountRegion, request: RuleRequest, *, now: datetime
+    store: Store,
+    source: AccountRegion,
+    request: RuleRequest,
+    *,
+    now: datetime,
+    service: str | None = None,
+    any_identifier: bool = False,
 ) -> tuple[ConfigRule, bool]:
-    """Create or update a rule; returns it and whether it was created."""
+    """Create or update a rule; returns it and whether it was created.
+
+    `service` puts a service-linked rule (a conformance pack's: CreatedBy is the service, and only the
+    service may change or delete it). `any_identifier` accepts an AWS identifier roost does not know
+    (a published pack may name a rule newer than roost's catalogue: the rule then reports that roost
+    does not implement it, instead of failing the whole pack)."""
     if not request.name and not request.rule_id and not request.arn:
         raise _invalid("One or more identifiers needs to be provided. Provide Name or Id or Arn")
     existing = find_rule(store, source, name=request.name, rule_id=request.rule_id, arn=request.arn)
@@ -249,9 +322,15 @@ def put_rule(
             request.arn and request.arn != existing.arn
         ):
             raise _invalid("The ConfigRuleName, ConfigRuleId and ConfigRuleArn do not name the same rule")
+        if existing.created_by != service:
+            raise (
+                service_owned(existing)
+                if existing.created_by
+                else _invalid(f"The rule {existing.name} is not one {service} created.")
+            )
         if existing.state is not RuleState.ACTIVE:
             raise _in_use(existing)
-    _validate(request)
+    check_request(request, any_identifier=any_identifier)
     if store.recorders.get(source) is None:
         raise ApiError(
             "NoAvailableConfigurationRecorderException",
@@ -274,16 +353,23 @@ def put_rule(
         input_parameters=request.input_parameters or "{}",
         maximum_execution_frequency=request.maximum_execution_frequency,
         evaluation_modes=request.evaluation_modes or ("DETECTIVE",),
+        created_by=service,
     )
     store.rules.put(rule, now=now)
     return rule, existing is None
 
 
-def delete_rule(store: Store, source: AccountRegion, name: str, *, now: datetime) -> ConfigRule:
-    """Delete a rule with its results and status (AWS does it asynchronously; roost at once)."""
+def delete_rule(
+    store: Store, source: AccountRegion, name: str, *, now: datetime, service: str | None = None
+) -> ConfigRule:
+    """Delete a rule with its results and status (AWS does it asynchronously; roost at once).
+
+    A service-linked rule is deleted only by its service (`service`)."""
     rule = store.rules.get(source, name)
     if rule is None:
         raise no_such_rule(name)
+    if rule.created_by and rule.created_by != service:
+        raise service_owned(rule)
     if rule.state is RuleState.DELETING:
         raise _in_use(rule)
     if store.remediation.configurations(source, [name]):

@@ -11,6 +11,7 @@ store.remediation remediation configurations, exceptions and executions (the aud
 store.aggregators configuration aggregators, aggregation authorizations, dismissed requests
 store.aggregates  reads over many sources at once (what aggregators show)
 store.stored_queries  advanced queries saved by name (PutStoredQuery)
+store.packs       conformance packs (their templates, states and the rules they deployed)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from roost.store.evaluations import EvaluationStore
 from roost.store.functions import FunctionStore
 from roost.store.items import ItemStore, NewItem
 from roost.store.migrations import migrate
+from roost.store.packs import PackStore
 from roost.store.recorders import RecorderStore, RecordingPass
 from roost.store.remediation import RemediationStore
 from roost.store.retention import RetentionConfiguration, RetentionStore
@@ -39,6 +41,7 @@ __all__ = [
     "FunctionStore",
     "ItemStore",
     "NewItem",
+    "PackStore",
     "RecorderStore",
     "RecordingPass",
     "RemediationStore",
@@ -66,6 +69,7 @@ class Store:
         self.aggregators = AggregatorStore(engine)
         self.aggregates = AggregateStore(engine)
         self.stored_queries = StoredQueryStore(engine)
+        self.packs = PackStore(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -7,7 +7,6 @@ in the background on the remediation engine; their status is the newest executio
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +16,9 @@ from roost.api.pagination import paged
 from roost.compliance import ComplianceType
 from roost.errors import ApiError
 from roost.model import ResourceKey
-from roost.remediation.document import ASSUME_ROLE, ParameterError, load_documents
+from roost.remediation.configuration import build_configuration
 from roost.remediation.model import (
-    RESOURCE_ID,
     Execution,
-    ParameterValue,
     RemediationConfiguration,
     RemediationException,
 )
@@ -45,97 +42,6 @@ def _no_config(rule_name: str) -> ApiError:
 
 
 # --- configurations ------------------------------------------------------------------------------
-
-
-def _config_from_wire(ctx: RequestContext, raw: dict[str, Any]) -> RemediationConfiguration:
-    rule_name = raw["ConfigRuleName"]
-    rule = ctx.store.rules.get(ctx.source, rule_name)
-    if rule is None:
-        raise _invalid(f"The config rule {rule_name} does not exist: create it before its remediation.")
-    if rule.created_by:
-        raise _invalid(
-            f"The rule {rule_name} was created by {rule.created_by}: a service-linked rule takes no "
-            "remediation configuration."
-        )
-    target = raw["TargetId"]
-    documents = load_documents()
-    if target not in documents:
-        raise _invalid(
-            f"The automation document {target} does not exist in roost (`roost remediation documents` "
-            "lists the ones it runs)."
-        )
-    parameters: dict[str, ParameterValue] = {}
-    for name, value in (raw.get("Parameters") or {}).items():
-        resource, static = value.get("ResourceValue"), value.get("StaticValue")
-        if (resource is None) == (static is None):
-            raise _invalid(f"The parameter {name} needs exactly one of ResourceValue and StaticValue.")
-        if resource is not None:
-            if resource.get("Value") != RESOURCE_ID:
-                raise _invalid(f"The ResourceValue of {name} must be {RESOURCE_ID}.")
-            parameters[name] = ParameterValue(resource_value=RESOURCE_ID)
-        else:
-            parameters[name] = ParameterValue(static_values=tuple(static.get("Values") or ()))
-    try:
-        _check_names(documents.get(target), parameters)
-    except ParameterError as exc:
-        raise _invalid(str(exc)) from None
-    role = parameters.get(ASSUME_ROLE)
-    for arn in (role.static_values or ()) if role is not None else ():
-        account = arn.split(":")[4] if arn.count(":") >= 5 else ""
-        if arn and account != ctx.source.account_id:
-            raise _invalid(
-                f"The AutomationAssumeRole {arn} is not a role of account {ctx.source.account_id}: a "
-                "remediation acts only on its own account."
-            )
-    automatic = bool(raw.get("Automatic"))
-    if automatic:
-        role = parameters.get(ASSUME_ROLE)
-        if role is None or not role.static_values or not role.static_values[0]:
-            raise _invalid(
-                "Automatic remediation needs the parameter AutomationAssumeRole as a StaticValue: the role "
-                "the document runs as."
-            )
-    existing = [
-        c
-        for c in ctx.store.remediation.configurations(ctx.source, [rule_name])
-        if (c.resource_type or None) == (raw.get("ResourceType") or None)
-    ]
-    arn = (
-        existing[0].arn
-        if existing
-        else f"arn:aws:config:{ctx.source.region}:{ctx.source.account_id}:remediation-configuration/"
-        f"{rule_name}/{uuid.uuid4()}"
-    )
-    controls = (raw.get("ExecutionControls") or {}).get("SsmControls") or {}
-    return RemediationConfiguration(
-        account_id=ctx.source.account_id,
-        region=ctx.source.region,
-        config_rule_name=rule_name,
-        target_id=target,
-        arn=arn,
-        target_type=raw["TargetType"],
-        target_version=raw.get("TargetVersion"),
-        parameters=parameters,
-        resource_type=raw.get("ResourceType") or None,
-        automatic=automatic,
-        concurrent_execution_rate_percentage=controls.get("ConcurrentExecutionRatePercentage"),
-        error_percentage=controls.get("ErrorPercentage"),
-        maximum_automatic_attempts=raw.get("MaximumAutomaticAttempts"),
-        retry_attempt_seconds=raw.get("RetryAttemptSeconds"),
-    )
-
-
-def _check_names(document: Any, parameters: dict[str, ParameterValue]) -> None:
-    """Every parameter given is the document's, and every parameter it requires is given."""
-    known = {p.name for p in document.parameters}
-    unknown = sorted(set(parameters) - known)
-    if unknown:
-        raise ParameterError(
-            f"{', '.join(unknown)}: not a parameter of {document.name} (it takes {', '.join(sorted(known))})."
-        )
-    missing = [p.name for p in document.parameters if p.required and p.name not in parameters]
-    if missing:
-        raise ParameterError(f"The document {document.name} needs the parameter(s) {', '.join(missing)}.")
 
 
 def config_to_wire(config: RemediationConfiguration) -> dict[str, Any]:
@@ -171,7 +77,7 @@ def config_to_wire(config: RemediationConfiguration) -> dict[str, Any]:
 
 @operation("PutRemediationConfigurations")
 def put_remediation_configurations(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    configs = [_config_from_wire(ctx, raw) for raw in params["RemediationConfigurations"]]
+    configs = [build_configuration(ctx.store, ctx.source, raw) for raw in params["RemediationConfigurations"]]
     for config in configs:  # all checked before any is stored: a batch is taken whole or not at all
         ctx.store.remediation.put_configuration(config)
     engine = ctx.services.remediation
@@ -191,8 +97,16 @@ def describe_remediation_configurations(ctx: RequestContext, params: dict[str, A
 @operation("DeleteRemediationConfiguration")
 def delete_remediation_configuration(ctx: RequestContext, params: dict[str, Any]) -> None:
     rule_name = params["ConfigRuleName"]
-    if not ctx.store.remediation.configurations(ctx.source, [rule_name]):
+    configs = ctx.store.remediation.configurations(ctx.source, [rule_name])
+    if not configs:
         raise _no_config(rule_name)
+    owned = [c for c in configs if c.created_by_service]
+    if owned:
+        raise ApiError(
+            "AccessDeniedException",
+            f"The remediation configuration of {rule_name} was created by {owned[0].created_by_service}: "
+            "change or delete its conformance pack.",
+        )
     if any(not e.state.finished for e in ctx.store.remediation.latest_executions(ctx.source, rule_name)):
         raise ApiError(
             "RemediationInProgressException",
@@ -331,8 +245,16 @@ def delete_remediation_exceptions(ctx: RequestContext, params: dict[str, Any]) -
 @operation("StartRemediationExecution")
 def start_remediation_execution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     rule_name = params["ConfigRuleName"]
-    if not ctx.store.remediation.configurations(ctx.source, [rule_name]):
+    configs = ctx.store.remediation.configurations(ctx.source, [rule_name])
+    if not configs:
         raise _no_config(rule_name)
+    owned = [c for c in configs if c.created_by_service]
+    if owned:
+        raise ApiError(
+            "AccessDeniedException",
+            f"The remediation configuration of {rule_name} was created by {owned[0].created_by_service}: "
+            "change or delete its conformance pack.",
+        )
     keys = [ResourceKey(k["resourceType"], k["resourceId"]) for k in params["ResourceKeys"]]
     engine = ctx.services.remediation
     if engine is None:
@@ -369,8 +291,16 @@ def execution_to_wire(execution: Execution) -> dict[str, Any]:
 @operation("DescribeRemediationExecutionStatus")
 def describe_remediation_execution_status(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     rule_name = params["ConfigRuleName"]
-    if not ctx.store.remediation.configurations(ctx.source, [rule_name]):
+    configs = ctx.store.remediation.configurations(ctx.source, [rule_name])
+    if not configs:
         raise _no_config(rule_name)
+    owned = [c for c in configs if c.created_by_service]
+    if owned:
+        raise ApiError(
+            "AccessDeniedException",
+            f"The remediation configuration of {rule_name} was created by {owned[0].created_by_service}: "
+            "change or delete its conformance pack.",
+        )
     latest = ctx.store.remediation.latest_executions(ctx.source, rule_name)
     wanted = {(k["resourceType"], k["resourceId"]) for k in params.get("ResourceKeys") or []}
     if wanted:

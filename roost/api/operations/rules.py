@@ -11,17 +11,12 @@ from roost.api.operations.tags import check_tags, forget_tags, tag_on_create, ta
 from roost.api.pagination import decode_token, encode_token, page_size
 from roost.compliance import (
     ConfigRule,
-    ExecutionFrequency,
-    MessageType,
     Owner,
-    RuleScope,
-    RuleSource,
     RuleState,
-    SourceDetail,
 )
 from roost.errors import ApiError
 from roost.rules import configuration
-from roost.rules.configuration import PROCESS_CHECK, RuleRequest, no_such_rule
+from roost.rules.configuration import PROCESS_CHECK, no_such_rule, rule_request
 
 #: DescribeConfigRules answers 25 rules a page (AWS's page size; the call takes no limit).
 DESCRIBE_PAGE = 25
@@ -35,52 +30,6 @@ def _config_rule_exists(ctx: RequestContext, arn: str) -> bool:
 
 
 # --- the wire ----------------------------------------------------------------------------------
-
-
-def rule_from_wire(raw: dict[str, Any]) -> RuleRequest:
-    wire_source = raw["Source"]
-    policy = wire_source.get("CustomPolicyDetails")
-    frequency = raw.get("MaximumExecutionFrequency")
-    scope = raw.get("Scope") or {}
-    rule_source = RuleSource(
-        owner=Owner(wire_source["Owner"]),
-        source_identifier=wire_source.get("SourceIdentifier"),
-        source_details=tuple(
-            SourceDetail(
-                event_source=d.get("EventSource") or "aws.config",
-                message_type=MessageType(d.get("MessageType") or MessageType.CONFIGURATION_ITEM_CHANGE),
-                maximum_execution_frequency=ExecutionFrequency(d["MaximumExecutionFrequency"])
-                if d.get("MaximumExecutionFrequency")
-                else None,
-            )
-            for d in wire_source.get("SourceDetails") or ()
-        ),
-        policy_runtime=policy.get("PolicyRuntime") if policy else None,
-        policy_text=policy.get("PolicyText") if policy else None,
-        enable_debug_log_delivery=bool(policy.get("EnableDebugLogDelivery")) if policy else False,
-    )
-    return RuleRequest(
-        source=rule_source,
-        name=raw.get("ConfigRuleName"),
-        rule_id=raw.get("ConfigRuleId"),
-        arn=raw.get("ConfigRuleArn"),
-        scope=RuleScope(
-            resource_types=tuple(scope.get("ComplianceResourceTypes") or ()),
-            tag_key=scope.get("TagKey"),
-            tag_value=scope.get("TagValue"),
-            resource_id=scope.get("ComplianceResourceId"),
-        ),
-        description=raw.get("Description"),
-        input_parameters=raw.get("InputParameters"),
-        maximum_execution_frequency=ExecutionFrequency(frequency) if frequency else None,
-        evaluation_modes=tuple(
-            dict.fromkeys(m["Mode"] for m in raw.get("EvaluationModes") or () if m.get("Mode"))
-        )
-        or ("DETECTIVE",),
-        state=raw.get("ConfigRuleState"),
-        created_by=raw.get("CreatedBy"),
-        has_policy_details=policy is not None,
-    )
 
 
 def rule_to_wire(rule: ConfigRule) -> dict[str, Any]:
@@ -171,7 +120,7 @@ def _after_name(operation_name: str, token: str | None) -> str | None:
 
 @operation("PutConfigRule")
 def put_config_rule(ctx: RequestContext, params: dict[str, Any]) -> None:
-    request = rule_from_wire(params["ConfigRule"])
+    request = rule_request(params["ConfigRule"])
     _check_function(ctx, request.source.owner, request.source.source_identifier)
     tags = params.get("Tags") or []
     # PutConfigRule models no TooManyTagsException: the model caps Tags at 50 (ValidationException
