@@ -11,6 +11,7 @@ roost functions deploy|list|show|invoke|logs|delete
 roost remediation documents|put|list|delete|executions
 roost remediate RULE RESOURCE_ID...
 roost aggregators list|show|put|delete|compliance|resources|authorize|deauthorize|requests
+roost packs deploy|list|show|delete|check
 roost query "SELECT ..." [--aggregator NAME] [--as-of T] [--changed-between T1 T2] [-o table|json|csv]
 """
 
@@ -72,6 +73,7 @@ def _register() -> None:
     from roost.cli import (
         aggregators,
         functions,
+        packs,
         query,
         record,
         recorders,
@@ -92,6 +94,7 @@ def _register() -> None:
         functions,
         remediation,
         aggregators,
+        packs,
         query,
     ):
         for command in module.COMMANDS:

@@ -395,5 +395,9 @@ def resume(store: Store, *, now: datetime) -> list[ConfigRule]:
             owned = {b.rule_name: b for b in pack.rules}
             _roll_back(store, pack, None, owned, reason=exc.message, now=now)
             continue
-        changed.extend(_apply(store, pack, plan, previous=None, now=now)[1])
+        done, _ = _apply(store, pack, plan, previous=None, now=now)
+        if not done.state.value.endswith("_FAILED"):
+            # Which rules the interrupted deployment made and evaluated is unknown: evaluate them all.
+            names = {b.rule_name for b in done.rules}
+            changed.extend(r for r in store.rules.list(pack.source) if r.name in names)
     return changed

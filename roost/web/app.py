@@ -64,10 +64,20 @@ def page(
     return register
 
 
-NAV = ["Dashboard", "Rules", "Resources", "Query", "Aggregators", "Functions", "Recorder"]
+NAV = [
+    "Dashboard",
+    "Rules",
+    "Conformance packs",
+    "Resources",
+    "Query",
+    "Aggregators",
+    "Functions",
+    "Recorder",
+]
 NAV_PATHS = {
     "Dashboard": "/",
     "Rules": "/rules",
+    "Conformance packs": "/packs",
     "Resources": "/resources",
     "Query": "/query",
     "Aggregators": "/aggregators",

@@ -245,16 +245,8 @@ def delete_remediation_exceptions(ctx: RequestContext, params: dict[str, Any]) -
 @operation("StartRemediationExecution")
 def start_remediation_execution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     rule_name = params["ConfigRuleName"]
-    configs = ctx.store.remediation.configurations(ctx.source, [rule_name])
-    if not configs:
+    if not ctx.store.remediation.configurations(ctx.source, [rule_name]):
         raise _no_config(rule_name)
-    owned = [c for c in configs if c.created_by_service]
-    if owned:
-        raise ApiError(
-            "AccessDeniedException",
-            f"The remediation configuration of {rule_name} was created by {owned[0].created_by_service}: "
-            "change or delete its conformance pack.",
-        )
     keys = [ResourceKey(k["resourceType"], k["resourceId"]) for k in params["ResourceKeys"]]
     engine = ctx.services.remediation
     if engine is None:
@@ -291,16 +283,8 @@ def execution_to_wire(execution: Execution) -> dict[str, Any]:
 @operation("DescribeRemediationExecutionStatus")
 def describe_remediation_execution_status(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     rule_name = params["ConfigRuleName"]
-    configs = ctx.store.remediation.configurations(ctx.source, [rule_name])
-    if not configs:
+    if not ctx.store.remediation.configurations(ctx.source, [rule_name]):
         raise _no_config(rule_name)
-    owned = [c for c in configs if c.created_by_service]
-    if owned:
-        raise ApiError(
-            "AccessDeniedException",
-            f"The remediation configuration of {rule_name} was created by {owned[0].created_by_service}: "
-            "change or delete its conformance pack.",
-        )
     latest = ctx.store.remediation.latest_executions(ctx.source, rule_name)
     wanted = {(k["resourceType"], k["resourceId"]) for k in params.get("ResourceKeys") or []}
     if wanted:

@@ -1,0 +1,322 @@
+"""Deploying conformance packs at the domain level, on SQLite and PostgreSQL, with a frozen clock:
+reconciliation, ownership, the rollback of a deployment that fails midway, ResourceInUse while one is
+in progress, and `resume` finishing what a crash interrupted (a real SIGKILL of a deploying process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from roost.compliance import ComplianceType, EvaluationResult
+from roost.errors import ApiError
+from roost.packs import deploy
+from roost.packs.deploy import PackRequest, delete_pack, put_pack, resume
+from roost.packs.model import PACK_SERVICE, ConformancePack, PackRuleBinding, PackState
+from roost.rules import configuration
+from roost.store import Store
+from tests.api.test_rule_operations import put_recorder
+from tests.conftest import SOURCE
+from tests.rules.conftest import managed_rule
+
+NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=5)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def template(*rules: tuple[str, str, dict[str, str] | None]) -> str:
+    resources = {}
+    for name, identifier, parameters in rules:
+        properties: dict[str, object] = {
+            "ConfigRuleName": name,
+            "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
+        }
+        if parameters:
+            properties["InputParameters"] = parameters
+        resources[name.replace("-", "")] = {"Type": "AWS::Config::ConfigRule", "Properties": properties}
+    return json.dumps({"Resources": resources})
+
+
+SSH = ("ssh", "INCOMING_SSH_DISABLED", None)
+
+
+def keys(age: str) -> tuple[str, str, dict[str, str]]:
+    return ("keys", "ACCESS_KEYS_ROTATED", {"maxAccessKeyAge": age})
+
+
+def request(name: str, body: str, **parameters: str) -> PackRequest:
+    return PackRequest(name=name, template_body=body, input_parameters=parameters)
+
+
+def rule_names(store: Store) -> set[str]:
+    return {r.name for r in store.rules.list(SOURCE)}
+
+
+def bound(pack: ConformancePack) -> dict[str, str]:
+    return {b.template_name: b.rule_name for b in pack.rules}
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    put_recorder(any_store)
+    return any_store
+
+
+def test_put_update_and_delete(store: Store) -> None:
+    pack, changed = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
+    assert pack.state is PackState.CREATE_COMPLETE
+    assert (pack.last_update_requested, pack.last_update_completed) == (NOW, NOW)
+    names = bound(pack)
+    assert set(names) == {"ssh", "keys"}
+    for template_name, rule_name in names.items():
+        assert (
+            rule_name.startswith(f"{template_name}-conformance-pack-")
+            and len(rule_name.rsplit("-", 1)[1]) == 8
+        )
+    assert rule_names(store) == set(names.values())
+    assert {r.name for r in changed} == set(names.values())
+    assert all(r.created_by == PACK_SERVICE for r in store.rules.list(SOURCE))
+    assert store.packs.get(SOURCE, "p") == pack
+
+    # Users cannot delete or change the pack's rules.
+    with pytest.raises(ApiError) as denied:
+        configuration.delete_rule(store, SOURCE, names["ssh"], now=NOW)
+    assert denied.value.code == "AccessDeniedException"
+
+    # A result of the unchanged rule survives the update; only the changed rule is re-evaluated.
+    store.evaluations.put(
+        SOURCE,
+        [
+            EvaluationResult(
+                rule_name=names["ssh"],
+                resource_type="AWS::EC2::SecurityGroup",
+                resource_id="sg-1",
+                compliance_type=ComplianceType.COMPLIANT,
+                ordering_timestamp=NOW,
+                result_recorded_time=NOW,
+                config_rule_invoked_time=NOW,
+            )
+        ],
+    )
+    updated, changed = put_pack(store, SOURCE, request("p", template(SSH, keys("30"))), now=LATER)
+    assert updated.state is PackState.UPDATE_COMPLETE and updated.pack_id == pack.pack_id
+    assert (updated.last_update_requested, updated.last_update_completed) == (LATER, LATER)
+    assert bound(updated) == names
+    assert [r.name for r in changed] == [names["keys"]]
+    assert json.loads(store.rules.get(SOURCE, names["keys"]).input_parameters) == {"maxAccessKeyAge": "30"}  # type: ignore[union-attr]
+    assert len(store.evaluations.results(SOURCE, rule_names=[names["ssh"]])) == 1
+
+    # The same template again changes nothing.
+    assert put_pack(store, SOURCE, request("p", template(SSH, keys("30"))), now=LATER)[1] == []
+
+    delete_pack(store, SOURCE, "p", now=LATER)
+    assert store.packs.get(SOURCE, "p") is None
+    assert rule_names(store) == set()
+    assert store.evaluations.results(SOURCE, rule_names=[names["ssh"]]) == []
+    with pytest.raises(ApiError) as missing:
+        delete_pack(store, SOURCE, "p", now=LATER)
+    assert missing.value.code == "NoSuchConformancePackException"
+
+
+def test_a_deployment_that_fails_midway_is_rolled_back(store: Store) -> None:
+    old, _ = put_pack(store, SOURCE, request("old", template(keys("90"))), now=NOW)
+    # Fill the account up to one rule under AWS's 1000-rule limit: the second new rule cannot be made.
+    base = managed_rule("INCOMING_SSH_DISABLED")
+    for i in range(configuration.MAX_RULES - 2):
+        store.rules.put(replace(base, name=f"filler-{i:04d}", rule_id=f"config-rule-f{i:05d}"), now=NOW)
+    before = rule_names(store)
+    assert len(before) == configuration.MAX_RULES - 1
+
+    # An update: keys changes, two rules are added; the second cannot be created.
+    failed, changed = put_pack(
+        store,
+        SOURCE,
+        request("old", template(keys("30"), SSH, ("ssh2", "INCOMING_SSH_DISABLED", None))),
+        now=LATER,
+    )
+    assert changed == []
+    assert failed.state is PackState.UPDATE_FAILED
+    assert failed.status_reason and "maximum number of config rules" in failed.status_reason
+    assert store.packs.get(SOURCE, "old") == failed
+    # The previous template is back: its rule with its old parameters, nothing added.
+    assert bound(failed) == bound(old)
+    assert json.loads(failed.template_body) == json.loads(template(keys("90")))
+    assert rule_names(store) == before
+    assert json.loads(store.rules.get(SOURCE, bound(old)["keys"]).input_parameters) == {
+        "maxAccessKeyAge": "90"
+    }  # type: ignore[union-attr]
+
+    # A creation: the first rule is made, the second fails; nothing of the pack is left.
+    new, changed = put_pack(store, SOURCE, request("new", template(SSH, keys("1"))), now=LATER)
+    assert changed == []
+    assert new.state is PackState.CREATE_FAILED and new.rules == ()
+    assert new.status_reason and "maximum number of config rules" in new.status_reason
+    assert rule_names(store) == before
+
+    # Room made, putting the failed pack again creates it (same id).
+    for filler in ("filler-0000", "filler-0001"):
+        found = store.rules.get(SOURCE, filler)
+        assert found is not None
+        store.rules.delete(found)
+    again, _ = put_pack(store, SOURCE, request("new", template(SSH, keys("1"))), now=LATER)
+    assert again.state is PackState.CREATE_COMPLETE and again.pack_id == new.pack_id
+    assert set(bound(again).values()) <= rule_names(store)
+
+
+def test_an_invalid_template_stores_nothing(store: Store) -> None:
+    with pytest.raises(ApiError) as raised:
+        put_pack(store, SOURCE, request("p", "Resources: {R: {Type: AWS::Config::ConfigRule}}"), now=NOW)
+    assert raised.value.code == "ConformancePackTemplateValidationException"
+    assert store.packs.get(SOURCE, "p") is None and rule_names(store) == set()
+
+
+def interrupted(store: Store, name: str, body: str, state: PackState, *, created: int) -> ConformancePack:
+    """A pack as a deployment killed midway leaves it: claimed, its rule names bound (as `_apply`
+    stores them before reconciling), the first `created` of its rules made."""
+    pack = ConformancePack(
+        account_id=SOURCE.account_id,
+        region=SOURCE.region,
+        name=name,
+        pack_id=deploy.new_pack_id(),
+        state=state,
+        template_body=body,
+        input_parameters={},
+        last_update_requested=NOW,
+    )
+    claimed = store.packs.claim(pack)
+    assert isinstance(claimed, ConformancePack)
+    rendered = deploy.render(claimed)
+    bindings = tuple(PackRuleBinding(r.name, deploy.deployed_rule_name(r.name)) for r in rendered.rules)
+    store.packs.save(replace(claimed, rules=bindings))
+    for binding, rule in list(zip(bindings, rendered.rules, strict=True))[:created]:
+        raw = {**rule.properties, "ConfigRuleName": binding.rule_name}
+        raw["InputParameters"] = json.dumps(raw.get("InputParameters") or {})
+        configuration.put_rule(
+            store, SOURCE, configuration.rule_request(raw), now=NOW, service=PACK_SERVICE, any_identifier=True
+        )
+    found = store.packs.get(SOURCE, name)
+    assert found is not None
+    return found
+
+
+def test_in_progress_refuses_others_and_resume_finishes(store: Store) -> None:
+    body = template(SSH, keys("90"), ("mfa", "IAM_USER_MFA_ENABLED", None))
+    pack = interrupted(store, "p", body, PackState.CREATE_IN_PROGRESS, created=1)
+    for call in (
+        lambda: put_pack(store, SOURCE, request("p", body), now=NOW),
+        lambda: delete_pack(store, SOURCE, "p", now=NOW),
+    ):
+        with pytest.raises(ApiError) as raised:
+            call()
+        assert raised.value.code == "ResourceInUseException"
+
+    changed = resume(store, now=LATER)
+    done = store.packs.get(SOURCE, "p")
+    assert done is not None and done.state is PackState.CREATE_COMPLETE
+    assert done.last_update_completed == LATER
+    assert bound(done) == bound(pack)  # the names bound before the crash are the ones deployed
+    assert rule_names(store) == set(bound(pack).values())
+    assert {r.name for r in changed} == set(bound(pack).values())
+    assert store.packs.unfinished() == []
+
+
+def test_resume_of_an_update_removes_what_the_template_dropped(store: Store) -> None:
+    first, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
+    # An update to drop `ssh` was killed after it claimed the pack and bound its names.
+    claimed = store.packs.claim(
+        replace(first, state=PackState.UPDATE_IN_PROGRESS, template_body=template(keys("90")))
+    )
+    assert isinstance(claimed, ConformancePack)
+    resume(store, now=LATER)
+    done = store.packs.get(SOURCE, "p")
+    assert done is not None and done.state is PackState.UPDATE_COMPLETE
+    assert set(bound(done)) == {"keys"} and bound(done)["keys"] == bound(first)["keys"]
+    assert rule_names(store) == {bound(first)["keys"]}
+
+
+def test_resume_finishes_a_deletion(store: Store) -> None:
+    pack, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
+    begun = store.packs.begin_delete(SOURCE, "p")  # as delete_pack claims it, then killed
+    assert isinstance(begun, ConformancePack) and begun.state is PackState.DELETE_IN_PROGRESS
+    with pytest.raises(ApiError) as raised:
+        put_pack(store, SOURCE, request("p", template(SSH)), now=NOW)
+    assert raised.value.code == "ResourceInUseException"
+    resume(store, now=LATER)
+    assert store.packs.get(SOURCE, "p") is None
+    assert rule_names(store) == set()
+    assert pack.rules
+
+
+def test_resume_after_a_real_kill(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'roost.db'}"
+    store = Store.open(url)
+    put_recorder(store)
+    identifiers = ["INCOMING_SSH_DISABLED", "IAM_USER_MFA_ENABLED", "S3_BUCKET_VERSIONING_ENABLED"]
+    body = template(*((f"rule-{i:03d}", identifiers[i % 3], None) for i in range(130)))
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from datetime import datetime, UTC
+        from roost.model import AccountRegion
+        from roost.packs.deploy import PackRequest, put_pack
+        from roost.store import Store
+
+        store = Store.open({url!r})
+        body = sys.stdin.read()
+        put_pack(store, AccountRegion({SOURCE.account_id!r}, {SOURCE.region!r}),
+                 PackRequest(name="big", template_body=body, input_parameters={{}}),
+                 now=datetime.now(UTC))
+        print("finished")
+        """
+    )
+    try:
+        for _attempt in range(5):
+            process = subprocess.Popen(
+                [sys.executable, "-c", script],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            assert process.stdin is not None
+            process.stdin.write(body.encode())
+            process.stdin.close()
+            deadline = time.monotonic() + 60
+            # Kill it once the pack is claimed and some, not all, of its rules exist.
+            while time.monotonic() < deadline and process.poll() is None:
+                pack = store.packs.get(SOURCE, "big")
+                if pack is not None and pack.state.in_progress and 0 < len(rule_names(store)) < 130:
+                    os.kill(process.pid, signal.SIGKILL)
+                    break
+                time.sleep(0.005)
+            process.wait(timeout=60)
+            if process.returncode == -signal.SIGKILL:
+                break
+            delete_pack(store, SOURCE, "big", now=NOW)  # it finished first: try again
+        else:
+            pytest.skip("the deploying process always finished before it could be killed")
+
+        killed = store.packs.get(SOURCE, "big")
+        assert killed is not None and killed.state is PackState.CREATE_IN_PROGRESS
+        assert len(killed.rules) == 130
+        assert 0 < len(rule_names(store)) < 130
+
+        resume(store, now=LATER)
+        done = store.packs.get(SOURCE, "big")
+        assert done is not None and done.state is PackState.CREATE_COMPLETE
+        assert bound(done) == bound(killed)
+        # Every rule of the pack exists, and no rule exists that the pack does not own.
+        assert rule_names(store) == set(bound(done).values())
+        delete_pack(store, SOURCE, "big", now=LATER)
+        assert rule_names(store) == set()
+    finally:
+        store.close()
