@@ -20,7 +20,7 @@ import click
 from roost.api.auth import Caller
 from roost.api.context import ApiServices, RequestContext
 from roost.api.operations import Handler
-from roost.api.operations.packs import delete_conformance_pack, put_conformance_pack
+from roost.api.operations.packs import delete_conformance_pack, put_conformance_pack_from
 from roost.api.service_model import operation_model
 from roost.api.validation import validate_input
 from roost.cli.context import CliContext
@@ -34,7 +34,7 @@ from roost.errors import ApiError
 from roost.functions.host import FunctionHost
 from roost.model import AccountRegion
 from roost.packs import compliance as pack_compliance
-from roost.packs.check import check_template
+from roost.packs.check import check_template, remediation_support
 from roost.packs.model import PackState
 from roost.packs.template import TemplateError
 from roost.rules.engine import RuleEngine
@@ -117,7 +117,10 @@ def deploy(
     PutConformancePack; its new and changed rules are evaluated at once."""
     source = obj.source(account, region)
     parameters = _parameters(params)
-    request: dict[str, Any] = {"ConformancePackName": name, "TemplateBody": _read(file)}
+    # The file is read here and handed over as AWS takes a template from S3: a published pack may be
+    # longer than an inline TemplateBody may be.
+    template = _read(file)
+    request: dict[str, Any] = {"ConformancePackName": name}
     if parameters:
         request["ConformancePackInputParameters"] = [
             {"ParameterName": k, "ParameterValue": v} for k, v in parameters.items()
@@ -135,7 +138,14 @@ def deploy(
         functions=host,
     )
     try:
-        answer = _operation(obj, source, "PutConformancePack", put_conformance_pack, services, request)
+        answer = _operation(
+            obj,
+            source,
+            "PutConformancePack",
+            lambda ctx, params: put_conformance_pack_from(ctx, params, template=template),
+            services,
+            request,
+        )
     finally:
         host.close()
     pack = obj.store.packs.get(source, name)
@@ -287,13 +297,14 @@ def check(
         return
     evaluated = sum(s.evaluated for s in support)
     summary = f"{evaluated} of {len(support)} rules evaluated by roost; {len(support) - evaluated} not yet"
+    remediations = remediation_support(template)
     if obj.output == "json":
         emit(
             {
                 "Rules": [asdict(s) for s in support],
                 "Parameters": template.parameters,
                 "MissingParameters": list(template.missing_parameters),
-                "Remediations": [r.rule_name for r in template.remediations],
+                "Remediations": [asdict(r) for r in remediations],
                 "Summary": summary,
             },
             output="json",
@@ -310,6 +321,9 @@ def check(
         for s in support
     ]
     emit(rows, output="table", title=f"rules of {file.name}")
+    for r in remediations:
+        runs = "roost runs it" if r.runs else "roost does not implement it yet: its executions will fail"
+        click.echo(f"remediation of {r.rule_name}: {r.document} ({runs})")
     if template.missing_parameters:
         click.echo(
             "parameters without a value (give them with --param NAME=VALUE): "

@@ -407,3 +407,59 @@ def test_an_unknown_pack_is_a_clear_error(roost: Callable[..., Result], recorded
         roost("packs", "show", "hygiene", "--rule", "restricted-ssh"),
         "NoSuchConfigRuleInConformancePackException",
     )
+
+
+def _long_pack(rules: int) -> str:
+    """A pack as long as AWS's bigger published ones (process checks with long descriptions) and a
+    remediation whose document roost does not run: more than an inline TemplateBody may hold."""
+    lines = ["Resources:"]
+    for n in range(rules):
+        lines += [
+            f"  ProcessCheck{n}:",
+            "    Type: AWS::Config::ConfigRule",
+            "    Properties:",
+            f"      ConfigRuleName: manual-control-{n}",
+            "      Description: " + f"Ensure the manual control number {n} is reviewed. " * 5,
+            "      Source:",
+            "        Owner: AWS",
+            "        SourceIdentifier: AWS_CONFIG_PROCESS_CHECK",
+        ]
+    lines += [
+        "  LoggingRemediation:",
+        "    Type: 'AWS::Config::RemediationConfiguration'",
+        "    Properties:",
+        "      ConfigRuleName: manual-control-0",
+        "      TargetId: AWS-ConfigureS3BucketLogging",
+        "      TargetType: SSM_DOCUMENT",
+        "      Parameters:",
+        "        BucketName: {ResourceValue: {Value: RESOURCE_ID}}",
+        "        AutomationAssumeRole:",
+        "          StaticValue:",
+        "            Values: ['arn:aws:iam::<Account-Id>:role/S3OperationsAutomationsExecutionRole']",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_pack_longer_than_an_inline_template_body_deploys_from_its_file(
+    roost: Callable[..., Result], recorded: str
+) -> None:
+    body = _long_pack(120)
+    assert len(body) > 51_200  # what PutConformancePack's TemplateBody may hold
+    Path("long.yaml").write_text(body)
+
+    checked = json.loads(_ok(roost("-o", "json", "packs", "check", "long.yaml")))
+    assert checked["Summary"] == "120 of 120 rules evaluated by roost; 0 not yet"
+    assert checked["Remediations"] == [
+        {"rule_name": "manual-control-0", "document": "AWS-ConfigureS3BucketLogging", "runs": False}
+    ]
+    assert "AWS-ConfigureS3BucketLogging (roost does not implement it yet" in _ok(
+        roost("packs", "check", "long.yaml")
+    )
+
+    _ok(roost("packs", "deploy", "manual", "long.yaml"))
+    (listed,) = json.loads(_ok(roost("-o", "json", "packs", "list")))
+    assert (listed["ConformancePackName"], listed["ConformancePackState"]) == ("manual", "CREATE_COMPLETE")
+    assert len(listed["ConfigRuleNames"]) == 120
+    (remediation,) = json.loads(_ok(roost("-o", "json", "remediation", "list")))
+    assert remediation["TargetId"] == "AWS-ConfigureS3BucketLogging"
+    assert remediation["ConfigRuleName"].startswith("manual-control-0-conformance-pack-")

@@ -244,3 +244,35 @@ def test_a_pack_deployed_from_a_file_scored_drilled_into_updated_and_deleted(
         for r in live_roost.config().describe_config_rules()["ConfigRules"]
         if "conformance-pack" in r["ConfigRuleName"]
     ]
+
+
+def test_a_published_size_pack_deploys_from_its_file(
+    live_roost: LiveRoost, page: Page, tmp_path: Path
+) -> None:
+    """The longer published packs exceed an inline TemplateBody (51,200 characters): the dashboard
+    takes the file as AWS takes a template from S3."""
+    rules = "".join(
+        f"""  Manual{n}:
+    Type: AWS::Config::ConfigRule
+    Properties:
+      ConfigRuleName: manual-control-{n}
+      Description: {f"Ensure the manual control number {n} is reviewed. " * 5}
+      Source:
+        Owner: AWS
+        SourceIdentifier: AWS_CONFIG_PROCESS_CHECK
+"""
+        for n in range(120)
+    )
+    template = tmp_path / "long.yaml"
+    template.write_text("Resources:\n" + rules)
+    assert template.stat().st_size > 51_200
+    start_recording(live_roost)
+
+    page.goto(live_roost.url + "/packs")
+    form = page.locator("[data-test=deploy-form]")
+    form.locator("input[name=name]").fill("manual")
+    form.locator("input[name=template_file]").set_input_files(str(template))
+    form.locator("[data-test=deploy]").click()
+    page.wait_for_url("**/packs/manual?**")
+    assert "CREATE_COMPLETE" in page.locator("[data-test=pack-details] [data-test=state]").inner_text()
+    assert page.locator("[data-test=pack-rules] [data-rule]").count() == 120

@@ -72,8 +72,21 @@ def _template_from_s3(ctx: RequestContext, uri: str) -> str:
 
 @operation("PutConformancePack")
 def put_conformance_pack(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return put_conformance_pack_from(ctx, params, template=None)
+
+
+def put_conformance_pack_from(
+    ctx: RequestContext, params: dict[str, Any], *, template: str | None
+) -> dict[str, Any]:
+    """PutConformancePack. `template` is a template the caller read from a file (`roost packs
+    deploy`), taken as AWS takes one from S3 (up to MAX_TEMPLATE_FILE characters: some published
+    packs are longer than an inline TemplateBody may be) instead of TemplateBody/TemplateS3Uri."""
     name = params["ConformancePackName"]
     body, uri = params.get("TemplateBody"), params.get("TemplateS3Uri")
+    if template is not None:
+        if body is not None or uri is not None:
+            raise _invalid("A template file replaces TemplateBody and TemplateS3Uri: give only one.")
+        body = template
     if params.get("Source") is not None:
         raise _invalid(
             "roost has no AWS-managed conformance packs (Source): deploy the pack's template with "
@@ -86,7 +99,7 @@ def put_conformance_pack(ctx: RequestContext, params: dict[str, Any]) -> dict[st
             "ConformancePackTemplateValidationException",
             "Provide exactly one of TemplateBody and TemplateS3Uri.",
         )
-    if body is not None and len(body) > MAX_TEMPLATE_BODY:
+    if template is None and body is not None and len(body) > MAX_TEMPLATE_BODY:
         raise ApiError(
             "ConformancePackTemplateValidationException",
             f"The TemplateBody is longer than {MAX_TEMPLATE_BODY} characters.",

@@ -10,6 +10,10 @@ from urllib.parse import quote
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from roost.api.context import RequestContext
+from roost.api.operations.packs import put_conformance_pack_from
+from roost.api.service_model import operation_model
+from roost.api.validation import validate_input
 from roost.errors import ApiError
 from roost.model import AccountRegion
 from roost.packs.check import check_template
@@ -131,15 +135,23 @@ def check(p: Page, body: str, parameters: dict[str, str]) -> dict[str, Any] | No
 
 
 def deploy(p: Page, name: str, body: str, parameters: dict[str, str]) -> dict[str, Any] | None:
-    """PutConformancePack (None, with the error on the page, when it is refused)."""
-    return p.attempt(
-        "PutConformancePack",
-        ConformancePackName=name,
-        TemplateBody=body,
-        ConformancePackInputParameters=[
+    """PutConformancePack (None, with the error on the page, when it is refused). The template is a
+    file the user gave, taken as AWS takes one from S3: the longer published packs exceed what an
+    inline TemplateBody may hold."""
+    params: dict[str, Any] = {
+        "ConformancePackName": name,
+        "ConformancePackInputParameters": [
             {"ParameterName": k, "ParameterValue": v} for k, v in parameters.items()
         ],
-    )
+    }
+    operation = operation_model("PutConformancePack")
+    try:
+        validate_input(operation.input_shape if operation else None, params)
+        context = RequestContext(p.dashboard.api.services, p.caller, "PutConformancePack")
+        return put_conformance_pack_from(context, params, template=body)
+    except ApiError as error:
+        p.error(f"{error.code}: {error.message}")
+        return None
 
 
 def failed(p: Page) -> bool:
