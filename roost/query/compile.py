@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from roost.clock import to_millis
 from roost.model import AccountRegion, ItemStatus
 from roost.query.dialects import Element, Expr, JsonDialect, compare, json_dialect, prefix_match
+from roost.query.indexed import PropertyIndex, RowCounter, refuse_ip_in_history
 from roost.query.parse import (
     Aggregate,
     And,
@@ -68,6 +69,14 @@ DOCUMENTS = {
     "relationships": "relationships",
 }
 KEY_COLUMNS = ("account_id", "region", "resource_type", "resource_id")
+#: configuration_items column -> the `resources` column holding the same value for the current item.
+CURRENT_COLUMNS = {
+    **{name: name for name in KEY_COLUMNS},
+    "resource_name": "resource_name",
+    "status": "status",
+    "configuration_state_id": "configuration_state_id",
+    "capture_time": "last_capture_time",
+}
 EXCLUDED_STATUSES = (
     ItemStatus.RESOURCE_NOT_RECORDED.value,
     ItemStatus.RESOURCE_DELETED.value,
@@ -91,6 +100,16 @@ class Output:
 class CompiledQuery:
     statement: sa.Select[Any]
     outputs: tuple[Output, ...]
+    page_source: sa.Select[Any] | None = None
+    """When set, the rows are chosen (filtered, ordered) from `resources` alone by this statement,
+    and `statement` reads the current items of its page only (see page)."""
+
+    def page(self, limit: int, offset: int) -> sa.Select[Any]:
+        """The statement for `limit` rows from `offset`."""
+        if self.page_source is None:
+            return self.statement.limit(limit).offset(offset)
+        chosen = self.page_source.limit(limit).offset(offset).subquery("page")
+        return sa.sql.util.ClauseAdapter(chosen).traverse(self.statement)
 
 
 def parse_time(text: str) -> int:
@@ -116,9 +135,15 @@ class Compiler:
         *,
         as_of_ms: int | None = None,
         resource_types: Sequence[str] | None = None,
+        counter: RowCounter | None = None,
     ) -> None:
+        """`counter` counts a statement's rows (the index's density probe: roost.query.indexed)."""
         self.json: JsonDialect = json_dialect(dialect)
-        self.ci = schema.configuration_items.alias("ci")
+        self.ci: sa.FromClause = schema.configuration_items.alias("ci")
+        self.r = schema.resources.alias("r")
+        self.index = PropertyIndex(dialect, counter)
+        self.uses_item = False
+        """Whether the statement reads the current item (configuration_items), not only `resources`."""
         self.sources = list(sources)
         self.as_of_ms = as_of_ms
         self.resource_types = None if resource_types is None else list(resource_types)
@@ -132,28 +157,50 @@ class Compiler:
             *(sa.and_(table.c.account_id == s.account_id, table.c.region == s.region) for s in self.sources)
         )
 
+    def column(self, name: str) -> Expr:
+        """A configuration_items column of the rows queried: from `resources` when it has the same value
+        (current-state queries), so that a query needing nothing else never reads the items."""
+        if self.as_of_ms is None and name in CURRENT_COLUMNS:
+            return self.r.c[CURRENT_COLUMNS[name]]
+        self.uses_item = True
+        return self.ci.c[name]
+
+    def _item_of(self, r: sa.FromClause, ci: sa.FromClause) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            *(ci.c[name] == r.c[name] for name in KEY_COLUMNS),
+            ci.c.configuration_state_id == r.c.configuration_state_id,
+        )
+
+    def document(self, root: str) -> Expr:
+        """The JSON column holding a property root's document (of the current item, or as of)."""
+        self.uses_item = True
+        return self.ci.c[DOCUMENTS[root]]
+
     def base(self, *columns: Any) -> sa.Select[Any]:
+        """The rows queried, once every expression is built (they tell whether the item is read).
+
+        Current state: `resources`, joined to the current item only when the query reads it. On
+        PostgreSQL a page of rows joins it LATERAL (one item per resource): the planner misjudges
+        the five-column join as matching almost nothing and would hash-join every item, then sort,
+        instead of walking `resources` in key order and stopping after the page.
+        """
         ci = self.ci
         if self.as_of_ms is None:
-            r = schema.resources.alias("r")
+            r = self.r
+            source: sa.FromClause = r
+            if self.uses_item:
+                lateral = isinstance(ci, sa.Lateral)
+                source = r.join(ci, sa.true() if lateral else self._item_of(r, ci))
             statement = (
                 sa.select(*columns)
-                .select_from(
-                    ci.join(
-                        r,
-                        sa.and_(
-                            *(r.c[name] == ci.c[name] for name in KEY_COLUMNS),
-                            r.c.configuration_state_id == ci.c.configuration_state_id,
-                        ),
-                    )
-                )
+                .select_from(source)
                 .where(
                     self._scope(r),
                     r.c.deletion_time.is_(None),
                     r.c.status != ItemStatus.RESOURCE_NOT_RECORDED.value,
                 )
             )
-            types_column = r.c.resource_type
+            types_column: Expr = r.c.resource_type
         else:
             newer = schema.configuration_items.alias("newer")
             has_newer = (
@@ -183,10 +230,28 @@ class Compiler:
     # --- statements ---------------------------------------------------------------------------
 
     def compile_query(self, query: Query) -> CompiledQuery:
+        if self.as_of_ms is None and self.json.name == "postgresql" and not query.is_aggregate:
+            items = schema.configuration_items.alias("items")
+            self.ci = sa.select(*items.c).where(self._item_of(self.r, items)).limit(1).lateral("ci")
         return self._aggregate(query) if query.is_aggregate else self._rows(query)
 
     def _rows(self, query: Query) -> CompiledQuery:
-        ci = self.ci
+        where = None if query.where is None else self.condition(query.where)
+        order: list[Any] = []
+        for ordered in query.order_by:
+            assert isinstance(ordered.item, Property)
+            value = self.scalar(ordered.item)
+            order.append(value.desc() if ordered.descending else value.asc())
+        # A total order, so that pages never skip or repeat a row.
+        order += [self.column(name) for name in KEY_COLUMNS]
+        page_source = None
+        if self.as_of_ms is None and not self.uses_item:
+            # Filtered and ordered on `resources` (and the property index) alone: choose the page
+            # there, then read the items of its rows only, not of every match.
+            page_source = self.base(*self.r.c)
+            if where is not None:
+                page_source = page_source.where(where)
+            page_source = page_source.order_by(*order)
         outputs: list[Output] = []
         columns: list[Any] = []
         for item in query.select:
@@ -196,23 +261,16 @@ class Compiler:
                 label = f"c_{name}"
                 if all(o.label != label for o in outputs):
                     outputs.append(Output(label, "column", item.root, time=kind == "time"))
-                    columns.append(ci.c[name].label(label))
+                    columns.append(self.column(name).label(label))
             else:
                 label = f"d_{DOCUMENTS[item.root]}"
                 if all(o.label != label for o in outputs):
                     outputs.append(Output(label, "document", item.root))
-                    columns.append(ci.c[DOCUMENTS[item.root]].label(label))
+                    columns.append(self.document(item.root).label(label))
         statement = self.base(*columns)
-        if query.where is not None:
-            statement = statement.where(self.condition(query.where))
-        order: list[Any] = []
-        for ordered in query.order_by:
-            assert isinstance(ordered.item, Property)
-            value = self.scalar(ordered.item)
-            order.append(value.desc() if ordered.descending else value.asc())
-        # A total order, so that pages never skip or repeat a row.
-        order += [ci.c[name] for name in KEY_COLUMNS]
-        return CompiledQuery(statement.order_by(*order), tuple(outputs))
+        if where is not None and page_source is None:
+            statement = statement.where(where)
+        return CompiledQuery(statement.order_by(*order), tuple(outputs), page_source)
 
     def _aggregate(self, query: Query) -> CompiledQuery:
         outputs: list[Output] = []
@@ -241,16 +299,17 @@ class Compiler:
                 )
             )
             columns.append(aggregates[item].label(label))
-        statement = self.base(*columns)
-        if query.where is not None:
-            statement = statement.where(self.condition(query.where))
-        if groups:
-            statement = statement.group_by(*groups)
+        where = None if query.where is None else self.condition(query.where)
         order: list[Any] = []
         for o in query.order_by:
             value = aggregates[o.item] if isinstance(o.item, Aggregate) else self.scalar(o.item)
             order.append(value.desc() if o.descending else value.asc())
         order += groups
+        statement = self.base(*columns)
+        if where is not None:
+            statement = statement.where(where)
+        if groups:
+            statement = statement.group_by(*groups)
         return CompiledQuery(statement.order_by(*order), tuple(outputs))
 
     # --- values -------------------------------------------------------------------------------
@@ -262,10 +321,10 @@ class Compiler:
     def scalar(self, prop: Property) -> Expr:
         """A property's single value (ORDER BY, GROUP BY): a column, or the JSON value at its path."""
         if prop.root in COLUMNS:
-            return self.ci.c[COLUMNS[prop.root][0]]
+            return self.column(COLUMNS[prop.root][0])
         if prop.root in ("tags", "relationships"):
             raise invalid(f"{prop.name} has many values per resource: it cannot be grouped or ordered by.")
-        return self.json.scalar(self.ci.c[DOCUMENTS[prop.root]], prop.path[1:])
+        return self.json.scalar(self.document(prop.root), prop.path[1:])
 
     def aggregate(self, item: Aggregate) -> Expr:
         if item.argument is None:
@@ -274,11 +333,11 @@ class Compiler:
         if item.function == "COUNT":
             return sa.func.count(self.scalar(prop))
         if prop.root in COLUMNS:
-            value: Expr = self.ci.c[COLUMNS[prop.root][0]]
+            value: Expr = self.column(COLUMNS[prop.root][0])
         elif prop.root in ("tags", "relationships"):
             raise invalid(f"{item.function}({prop.name}) is not supported: {prop.name} has many values.")
         elif item.function in ("SUM", "AVG") or self.json.name == "postgresql":
-            value = self.json.number(self.ci.c[DOCUMENTS[prop.root]], prop.path[1:])
+            value = self.json.number(self.document(prop.root), prop.path[1:])
         else:
             value = self.scalar(prop)
         if item.function == "SUM":
@@ -299,11 +358,36 @@ class Compiler:
         prop = condition.property
         if prop.root in COLUMNS:
             name, kind = COLUMNS[prop.root]
-            test = self._test_column(self.ci.c[name], kind, condition)
+            column = self.column(name)
+            test = self._test_column(column, kind, condition)
             # A NULL column (no resource name) does not match, and neither does NOT of it.
-            return sa.and_(self.ci.c[name].is_not(None), test)
+            return sa.and_(column.is_not(None), test)
+        if self.as_of_ms is not None:
+            refuse_ip_in_history(condition)
+        else:
+            keys = tuple(self.r.c[name] for name in KEY_COLUMNS)
+            indexed = self.index.condition(keys, prop, condition, lambda: self._json_fallback(condition))
+            if indexed is not None:
+                return indexed
+        self.uses_item = True
+        return self._json_condition(self.ci, condition)
+
+    def _json_fallback(self, condition: Comparison | InList | Between | Prefix) -> sa.ColumnElement[bool]:
+        """The JSON test on the current item of a resource the index holds only part of (correlated)."""
+        item = schema.configuration_items.alias("marked")
+        return (
+            sa.select(sa.literal(1))
+            .select_from(item)
+            .where(self._item_of(self.r, item), self._json_condition(item, condition))
+            .exists()
+        )
+
+    def _json_condition(
+        self, ci: sa.FromClause, condition: Comparison | InList | Between | Prefix
+    ) -> sa.ColumnElement[bool]:
+        prop = condition.property
         if prop.root == "tags":
-            rows, key, value = self.json.tags(self.ci.c.tags)
+            rows, key, value = self.json.tags(ci.c.tags)
             field = prop.path[1] if len(prop.path) > 1 else "tag"
             text = {
                 "key": key,
@@ -312,7 +396,7 @@ class Compiler:
             }[field]
             element = Element((rows,), string=text, number=sa.null(), true=sa.false(), false=sa.false())
         else:
-            element = self.json.elements(self.ci.c[DOCUMENTS[prop.root]], prop.path[1:])
+            element = self.json.elements(ci.c[DOCUMENTS[prop.root]], prop.path[1:])
         return element.exists(self._test_element(element, condition))
 
     def _test_element(self, element: Element, condition: Condition) -> sa.ColumnElement[bool]:

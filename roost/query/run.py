@@ -65,14 +65,21 @@ def run_query(
     query = parse(expression)
     size = _page_size(limit, aggregate=query.is_aggregate)
     offset = _decode_token(next_token, expression)
+
+    def count(statement: sa.Select[Any]) -> int:
+        with store.engine.connect() as conn:
+            counted = sa.select(sa.func.count()).select_from(statement.subquery())
+            return int(conn.execute(counted).scalar_one())
+
     compiled = Compiler(
         store.dialect,
         sources,
         as_of_ms=None if as_of is None else to_millis(as_of),
         resource_types=resource_types,
+        counter=None if query.is_aggregate else count,
     ).compile_query(query)
     paginated = not query.orders_by_aggregate
-    statement = compiled.statement.limit(size + 1 if paginated else size).offset(offset)
+    statement = compiled.page(size + 1 if paginated else size, offset)
     with store.engine.connect() as conn:
         fetched = [row._mapping for row in conn.execute(statement)]
     more = paginated and len(fetched) > size

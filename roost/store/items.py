@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from roost.clock import to_millis
 from roost.model import AccountRegion, ConfigurationItem, DiscoveredResource, ItemStatus, ResourceKey
-from roost.store import schema
+from roost.store import properties, schema
 from roost.store.codec import discovered_from_row, item_from_row, item_to_row
 from roost.store.engine import WRITE_OPTION
 from roost.store.upsert import upsert
@@ -50,9 +50,45 @@ def _insert_items(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         conn.exec_driver_sql(sql, rows)
 
 
+def _index_properties(conn: sa.Connection, new_items: Sequence[NewItem]) -> int:
+    """Move the property index (roost/store/properties.py) of each resource whose current state moved.
+
+    Returns how many index rows it wrote. Runs after the `resources` upsert, in its transaction: a
+    resource's rows are replaced only when `resources` now points at this batch's item for it (a
+    newer item recorded meanwhile wins, as it does for `resources`). The upsert holds the `resources`
+    row lock on PostgreSQL until commit, so two writers of one resource replace its rows one after
+    the other.
+    """
+    newest: dict[tuple[str, str, str, str], ConfigurationItem] = {}
+    for n in new_items:
+        item = n.item
+        key = (item.account_id, item.region, item.resource_type, item.resource_id)
+        held = newest.get(key)
+        if held is None or held.configuration_state_id < item.configuration_state_id:
+            newest[key] = item
+    states = properties.current_state_ids(conn, list(newest))
+    moved = [key for key, item in newest.items() if states.get(key) == item.configuration_state_id]
+    rows: list[tuple[Any, ...]] = []
+    for key in moved:
+        item = newest[key]
+        if item.status.is_deletion or item.status == ItemStatus.RESOURCE_NOT_RECORDED:
+            continue  # not queried: no rows
+        found = properties.leaves(item.configuration, item.supplementary_configuration, item.tags)
+        rows.extend(properties.property_rows(dict(zip(properties.KEY_COLUMNS, key, strict=True)), found))
+    properties.replace_properties(conn, moved, rows)
+    return len(rows)
+
+
+#: PostgreSQL: the tables' statistics are refreshed once this many rows were written since (then
+#: twice as many, and so on); see ItemStore._keep_statistics.
+ANALYZE_AFTER_ROWS = 20_000
+
+
 class ItemStore:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+        self._written = 0
+        self._analyze_at = ANALYZE_AFTER_ROWS
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -89,6 +125,24 @@ class ItemStore:
                 keys=("account_id", "region", "resource_type", "resource_id"),
                 only_if_greater="configuration_state_id",
             )
+            written = len(rows) + _index_properties(conn, new_items)
+        self._keep_statistics(written)
+
+    def _keep_statistics(self, written: int) -> None:
+        """During a bulk load (a first recording of a big account) PostgreSQL plans with the
+        statistics of the tables as they were, or none on new ones: it then reads every resource of a
+        type for each key of a batch, and a load that should take minutes takes hours. So the
+        tables are analysed as they grow here, at doubling intervals; autovacuum takes over after.
+        (SQLite picks the primary key without statistics; roost refreshes them at start and hourly.)"""
+        if self._engine.dialect.name != "postgresql":
+            return
+        self._written += written
+        if self._written < self._analyze_at:
+            return
+        self._analyze_at = 2 * self._written
+        with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            conn.execute(sa.text("ANALYZE resources, resource_properties"))
+            conn.commit()
 
     def set_content_hashes(self, source: AccountRegion, resource_type: str, hashes: dict[str, str]) -> None:
         """Store new content hashes for resources whose state changed in no way AWS records (list order)."""

@@ -368,3 +368,47 @@ conformance_packs = sa.Table(
     sa.Column("last_update_requested", sa.BigInteger, nullable=False),
     sa.Column("last_update_completed", sa.BigInteger),
 )
+
+# --- the index of current configuration properties (migration 9) ----------------------------------
+
+# One row per scalar leaf of each current resource's configuration, supplementaryConfiguration and
+# tags, its path written without array indices (roost/store/properties.py): what the advanced query
+# reads to answer `WHERE configuration.x = ...` through indexes instead of scanning JSON. Rows of a
+# resource are replaced in the transaction that moves its `resources` row (roost/store/items.py).
+# value_type: 's' string (text_value), 'n' number (number_value), 't' / 'f' booleans, 'p' a marker
+# saying some leaves of that path were left out (too long, or too many): the query reads the JSON
+# of such resources for that path. ip_lo / ip_hi: the range of a string that is an IP address or a
+# CIDR block, as comparable text (family digit + 32 hex digits).
+resource_properties = sa.Table(
+    "resource_properties",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("resource_type", sa.String(256), primary_key=True),
+    sa.Column("resource_id", sa.String(768), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("value_type", sa.String(1), nullable=False),
+    # Byte order on PostgreSQL whatever the database's collation, so that a LIKE prefix is a range.
+    sa.Column("text_value", sa.Text().with_variant(sa.Text(collation="C"), "postgresql")),
+    sa.Column("number_value", sa.Numeric(asdecimal=False)),
+    sa.Column("ip_lo", sa.String(33)),
+    sa.Column("ip_hi", sa.String(33)),
+    sa.Index("ix_properties_text", "path", "value_type", "text_value"),
+    sa.Index(
+        "ix_properties_number",
+        "path",
+        "number_value",
+        sqlite_where=sa.text("number_value IS NOT NULL"),
+        postgresql_where=sa.text("number_value IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_properties_ip",
+        "path",
+        "ip_lo",
+        "ip_hi",
+        sqlite_where=sa.text("ip_lo IS NOT NULL"),
+        postgresql_where=sa.text("ip_lo IS NOT NULL"),
+    ),
+    sqlite_with_rowid=False,
+)

@@ -18,6 +18,7 @@ from roost.cloud import CloudConnector
 from roost.cloud.sandbox import Sandbox
 from roost.errors import ApiError
 from roost.model import ConfigurationRecorder, RecordingGroup
+from roost.query import indexed
 from roost.query.run import changed_between, run_query
 from roost.recorder.recorder import Recorder
 from roost.settings import SANDBOX_ACCOUNT_ID, Settings
@@ -105,12 +106,17 @@ def _record_fleet(sandbox: Sandbox, store: Store) -> Fleet:
     return Fleet(store, ids, recorder, client)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", "sqlite-dense", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
 def fleet(
     request: pytest.FixtureRequest, sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Fleet]:
-    """One recorded fleet per engine, shared by the module's read-only tests."""
-    if request.param == "sqlite":
+    """One recorded fleet per engine, shared by the module's read-only tests. "sqlite-dense" asks
+    every indexed predicate the way SQLite asks those that match many resources (resource by
+    resource, roost.query.indexed.PropertyIndex): both ways must give the same answers."""
+    if request.param.startswith("sqlite"):
         path: Path = tmp_path_factory.mktemp("query") / "roost.db"
         store = Store.open(f"sqlite:///{path}")
         yield _record_fleet(sandbox, store)
@@ -120,6 +126,13 @@ def fleet(
         store = next(stores)
         yield _record_fleet(sandbox, store)
         stores.close()
+
+
+@pytest.fixture(autouse=True)
+def _every_predicate_dense(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("fleet") == "sqlite-dense":
+        monkeypatch.setattr(indexed, "DENSE_ROWS", 1)
 
 
 def rows(fleet: Fleet, expression: str, **options: Any) -> list[dict[str, Any]]:
