@@ -23,6 +23,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from roost.compliance import ConfigRule, Owner
 from roost.errors import ApiError
@@ -105,12 +106,18 @@ def render(pack: ConformancePack) -> PackTemplate:
         raise template_invalid(str(exc)) from None
 
 
+#: Checks a rendered resource against an API shape ("ConfigRule", "RemediationConfiguration"),
+#: raising ApiError: the API's own input validation (lengths, types, enums), passed in from above.
+ShapeCheck = Callable[[str, dict[str, Any]], None]
+
+
 def _plan(
     store: Store,
     pack: ConformancePack,
     template: PackTemplate,
     *,
     function_exists: Callable[[str], bool] | None,
+    check_shape: ShapeCheck | None = None,
 ) -> _Plan:
     """What the pack must deploy, every part checked; nothing is written."""
     known = {b.template_name: b.rule_name for b in pack.rules}
@@ -132,11 +139,13 @@ def _plan(
             raw["Scope"] = scope
         place = f"Resources.{rule.logical_id}"
         try:
+            if check_shape is not None:
+                check_shape("ConfigRule", raw)
             request = configuration.rule_request(raw)
             configuration.check_request(request, any_identifier=True)
         except ApiError as exc:
             raise template_invalid(f"{place}: {exc.message}") from None
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # any other shape a template can give is a template error, not a 500
             raise template_invalid(f"{place}: the rule is malformed ({type(exc).__name__}: {exc})") from None
         identifier = request.source.source_identifier or ""
         if (
@@ -156,10 +165,12 @@ def _plan(
         raw = dict(remediation.properties)
         raw["ConfigRuleName"] = names[remediation.rule_name]
         try:
+            if check_shape is not None:
+                check_shape("RemediationConfiguration", raw)
             build_configuration(store, pack.source, raw, service=PACK_SERVICE, planned=True)
         except ApiError as exc:
             raise template_invalid(f"Resources.{remediation.logical_id}: {exc.message}") from None
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:
             raise template_invalid(
                 f"Resources.{remediation.logical_id}: the remediation configuration is malformed "
                 f"({type(exc).__name__}: {exc})"
@@ -175,6 +186,7 @@ def put_pack(
     *,
     now: datetime,
     function_exists: Callable[[str], bool] | None = None,
+    check_shape: ShapeCheck | None = None,
 ) -> tuple[ConformancePack, list[ConfigRule]]:
     """Create or update a pack; returns it and the rules to evaluate (the new and changed ones).
 
@@ -210,7 +222,7 @@ def put_pack(
             "A conformance pack needs a configuration recorder in its account and region: put one first "
             "(PutConfigurationRecorder).",
         )
-    plan = _plan(store, pack, render(pack), function_exists=function_exists)
+    plan = _plan(store, pack, render(pack), function_exists=function_exists, check_shape=check_shape)
     claimed = store.packs.claim(pack, limit=MAX_PACKS)
     if claimed == "limit":
         raise ApiError(
@@ -274,6 +286,8 @@ def _reconcile(
         for r in plan.remediations
     }
     for config in store.remediation.configurations(source, sorted(owned)):
+        if config.created_by_service != PACK_SERVICE:
+            continue  # not the pack's
         if (config.config_rule_name, config.resource_type) not in wanted_remediations:
             store.remediation.delete_configuration(source, config.config_rule_name, config.resource_type)
     for name in sorted(owned - set(plan.rules)):
@@ -281,6 +295,8 @@ def _reconcile(
     changed: list[ConfigRule] = []
     for name, request in plan.rules.items():
         before = store.rules.get(source, name)
+        if before is not None and configuration.unchanged(before, request, service=PACK_SERVICE):
+            continue  # left alone: not written again, not evaluated again (it may be evaluating now)
         rule, created = configuration.put_rule(
             store, source, request, now=now, service=PACK_SERVICE, any_identifier=True
         )
@@ -294,10 +310,14 @@ def _reconcile(
 
 
 def _delete_rule(store: Store, source: AccountRegion, name: str, *, now: datetime) -> None:
+    """Delete a rule the pack created, with its remediation configurations; a rule of that name the
+    pack did not create (a user's) is left alone."""
+    rule = store.rules.get(source, name)
+    if rule is None or rule.created_by != PACK_SERVICE:
+        return
     for config in store.remediation.configurations(source, [name]):
         store.remediation.delete_configuration(source, name, config.resource_type)
-    if store.rules.get(source, name) is not None:
-        configuration.delete_rule(store, source, name, now=now, service=PACK_SERVICE)
+    configuration.delete_rule(store, source, name, now=now, service=PACK_SERVICE)
 
 
 def _roll_back(
@@ -313,15 +333,17 @@ def _roll_back(
     its `previous` template back (UPDATE_FAILED). When that is unknown (an update a stop interrupted)
     or fails too, the pack keeps every name it owns, so deleting it still cleans up."""
     if pack.state is PackState.CREATE_IN_PROGRESS:
+        kept: list[PackRuleBinding] = []  # rules that could not be deleted stay the pack's
         for name in sorted(owned):
             try:
                 _delete_rule(store, pack.source, name, now=now)
             except Exception:
                 log.exception("rolling back conformance pack %s: rule %s", pack.name, name)
+                kept.append(owned[name])
         failed = replace(
             pack,
             state=PackState.CREATE_FAILED,
-            rules=(),
+            rules=tuple(kept),
             remediations=(),
             status_reason=reason,
             last_update_completed=now,

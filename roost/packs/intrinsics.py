@@ -63,7 +63,17 @@ _KEPT_RESOLVERS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
 
 
 class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader keeping plain scalars' text, with the short-form tags, refusing duplicate keys."""
+    """SafeLoader keeping plain scalars' text, with the short-form tags, refusing duplicate keys and
+    aliases (CloudFormation takes none; a few nested aliases in a short body would otherwise expand
+    to billions of nodes)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in a template", mark
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -351,7 +361,7 @@ class Resolver:
         if not (isinstance(args, list) and len(args) == 2):
             raise TemplateError(f"{path}: Fn::Select takes [index, list of values]")
         index, items = self.resolve(args[0], path), self.resolve(args[1], path)
-        if not (isinstance(index, str) and index.isdigit()):
+        if not (isinstance(index, str) and index.isascii() and index.isdigit()):
             raise TemplateError(f"{path}: Fn::Select: the index must be a whole number, not {index!r}")
         if not isinstance(items, list):
             raise TemplateError(f"{path}: Fn::Select: the values to select from must be a list")

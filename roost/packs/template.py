@@ -67,7 +67,10 @@ def parse_template(body: str, *, max_length: int = MAX_TEMPLATE_FILE) -> dict[st
         )
     if not body.strip():
         raise TemplateError("template: the body is empty")
-    document = plain(load_json(body) if body.lstrip().startswith("{") else load_yaml(body))
+    try:
+        document = plain(load_json(body) if body.lstrip().startswith("{") else load_yaml(body))
+    except RecursionError:
+        raise TemplateError("template: nested too deeply") from None
     if not isinstance(document, dict):
         raise TemplateError(
             "template: the document must be a mapping of sections (Parameters, Resources, ...)"
@@ -106,6 +109,15 @@ def render_template(
     `lenient` (for checking a template without its values) lets parameters with no Default go
     unset: they resolve to "" and are listed in `missing_parameters` instead of failing the render.
     """
+    try:
+        return _render(body, parameters, account_id, region, stack_name, lenient)
+    except RecursionError:
+        raise TemplateError("template: nested too deeply") from None
+
+
+def _render(
+    body: str, parameters: Mapping[str, str], account_id: str, region: str, stack_name: str, lenient: bool
+) -> PackTemplate:
     document = parse_template(body)
     final, values, missing = parameter_values(document["Parameters"], parameters, lenient=lenient)
     resources: dict[str, Any] = document["Resources"]
@@ -193,7 +205,9 @@ def _check_resource(logical_id: str, resource: Any, resources: dict[str, Any], r
             f"{path}.Type: {logical_id} is a {kind!r}; a conformance pack template can only have "
             f"{CONFIG_RULE} and {REMEDIATION} resources"
         )
-    depends_on = resource.get("DependsOn", [])
+    depends_on = resource.get("DependsOn") or []
+    if not isinstance(depends_on, str | list):
+        raise TemplateError(f"{path}.DependsOn: must be a resource name or a list of them")
     for target in [depends_on] if isinstance(depends_on, str) else depends_on:
         if not isinstance(target, str) or target not in resources:
             raise TemplateError(f"{path}.DependsOn: {target!r} is not a resource of the template")
@@ -361,6 +375,6 @@ def _boolean(value: Any, path: str) -> bool:
 
 
 def _integer(value: Any, path: str, low: int, high: int) -> int:
-    if not (isinstance(value, str) and value.isdigit() and low <= int(value) <= high):
+    if not (isinstance(value, str) and value.isascii() and value.isdigit() and low <= int(value) <= high):
         raise TemplateError(f"{path}: must be a whole number from {low} to {high}, not {value!r}")
     return int(value)

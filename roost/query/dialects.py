@@ -182,7 +182,9 @@ class PostgresJson(JsonDialect):
         text = value.op("#>>", return_type=sa.Text)(sa.literal_column("'{}'"))
         return Element(
             froms=(values,),
-            string=sa.case((kind == "string", text), else_=sa.null()),
+            # Compared byte-wise ("C"), as the property index compares them: the answer must not
+            # depend on which of the two a resource is answered from.
+            string=sa.case((kind == "string", text), else_=sa.null()).collate("C"),
             number=sa.case((kind == "number", sa.cast(text, sa.Numeric)), else_=sa.null()),
             true=sa.and_(kind == "boolean", text == "true"),
             false=sa.and_(kind == "boolean", text == "false"),
@@ -190,7 +192,7 @@ class PostgresJson(JsonDialect):
 
     def tags(self, column: Expr) -> tuple[sa.FromClause, Expr, Expr]:
         rows = sa.func.jsonb_each_text(self._document(column)).table_valued("key", "value").alias()
-        return rows, rows.c.key, rows.c.value
+        return rows, rows.c.key.collate("C"), rows.c.value.collate("C")
 
 
 def json_dialect(name: str) -> JsonDialect:

@@ -222,8 +222,11 @@ def _prefix(text: Expr, condition: Prefix) -> sa.ColumnElement[bool]:
 
     prefix = condition.prefix
     bounds = [text >= prefix]
-    if prefix and ord(prefix[-1]) < 0x10FFFF:
-        bounds.append(text < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    following = ord(prefix[-1]) + 1 if prefix else 0
+    if following == 0xD800:  # no text holds a lone surrogate: the next character is U+E000
+        following = 0xE000
+    if prefix and following <= 0x10FFFF:
+        bounds.append(text < prefix[:-1] + chr(following))
     return sa.and_(*bounds, prefix_match(text, condition))
 
 

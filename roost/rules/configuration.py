@@ -342,7 +342,16 @@ def put_rule(
             f"Failed to put config rule '{request.name}' because the maximum number of config rules: "
             f"{MAX_RULES} is reached.",
         )
-    rule = ConfigRule(
+    rule = _defined(source, request, existing, service)
+    store.rules.put(rule, now=now)
+    return rule, existing is None
+
+
+def _defined(
+    source: AccountRegion, request: RuleRequest, existing: ConfigRule | None, service: str | None
+) -> ConfigRule:
+    """The rule `request` defines (an existing one keeps its name, id and state)."""
+    return ConfigRule(
         account_id=source.account_id,
         region=source.region,
         name=existing.name if existing is not None else str(request.name),
@@ -354,9 +363,14 @@ def put_rule(
         maximum_execution_frequency=request.maximum_execution_frequency,
         evaluation_modes=request.evaluation_modes or ("DETECTIVE",),
         created_by=service,
+        state=existing.state if existing is not None else RuleState.ACTIVE,
     )
-    store.rules.put(rule, now=now)
-    return rule, existing is None
+
+
+def unchanged(existing: ConfigRule, request: RuleRequest, *, service: str | None = None) -> bool:
+    """Whether putting `request` over `existing` would change nothing of its definition."""
+    source = AccountRegion(existing.account_id, existing.region)
+    return _defined(source, request, existing, service) == existing
 
 
 def delete_rule(

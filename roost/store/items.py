@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,8 @@ def _index_properties(conn: sa.Connection, new_items: Sequence[NewItem]) -> int:
     return len(rows)
 
 
+log = logging.getLogger(__name__)
+
 #: PostgreSQL: the tables' statistics are refreshed once this many rows were written since (then
 #: twice as many, and so on); see ItemStore._keep_statistics.
 ANALYZE_AFTER_ROWS = 20_000
@@ -140,9 +143,12 @@ class ItemStore:
         if self._written < self._analyze_at:
             return
         self._analyze_at = 2 * self._written
-        with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
-            conn.execute(sa.text("ANALYZE resources, resource_properties"))
-            conn.commit()
+        try:  # the batch is committed: a failure here must not look like the batch's
+            with self._engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+                conn.execute(sa.text("ANALYZE resources, resource_properties"))
+                conn.commit()
+        except sa.exc.SQLAlchemyError:
+            log.warning("refreshing the planner's statistics failed", exc_info=True)
 
     def set_content_hashes(self, source: AccountRegion, resource_type: str, hashes: dict[str, str]) -> None:
         """Store new content hashes for resources whose state changed in no way AWS records (list order)."""

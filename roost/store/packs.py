@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from roost.clock import from_millis, to_millis
 from roost.model import AccountRegion
@@ -107,8 +108,12 @@ class PackStore:
                     ).scalar_one()
                     if count >= limit:
                         return "limit"
-                conn.execute(packs_t.insert().values(_row(pack)))
-                return pack
+                # Two first deployments of one name at once: the row is one's, the other is refused.
+                dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+                inserted = conn.execute(
+                    dialect.insert(packs_t).values(_row(pack)).on_conflict_do_nothing()
+                ).rowcount
+                return pack if inserted else "in-progress"
             current = _from_row(existing)
             updated = replace(
                 pack, pack_id=current.pack_id, rules=current.rules, remediations=current.remediations

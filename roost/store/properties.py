@@ -13,7 +13,8 @@ only strings, numbers and booleans are leaves (null, objects and arrays are not 
 no query can name (characters outside [A-Za-z0-9_-:@$]) are left out.
 
 Caps keep a pathological document from costing much: a string longer than MAX_TEXT characters, and
-the leaves past MAX_LEAVES in one resource, are not stored; instead the path gets one marker row
+the leaves past MAX_LEAVES in one resource, are not stored (nor are values a column cannot hold: a
+string with a NUL character, an integer beyond 64 bits); instead the path gets one marker row
 (value_type 'p'), and a query on that path reads those resources' JSON as before. Strings that are
 IP addresses or CIDR blocks are always stored (they are short), with their range (ip_lo, ip_hi), so
 IP comparisons never need the JSON.
@@ -34,6 +35,7 @@ from roost.store import schema
 
 MAX_TEXT = 512
 MAX_LEAVES = 5000
+_INT64 = (-(2**63), 2**63 - 1)
 KEY_COLUMNS = ("account_id", "region", "resource_type", "resource_id")
 CHUNK = 1000  # keys per statement (4 parameters each)
 
@@ -116,7 +118,12 @@ def leaves(configuration: Any, supplementary: Any, tags: Any) -> list[Leaf]:
             return
         kind, text, number = typed
         bounds = None if text is None else ip_range(text)
-        if bounds is None and (len(found) >= MAX_LEAVES or (text is not None and len(text) > MAX_TEXT)):
+        unstorable = (text is not None and "\x00" in text) or (  # PostgreSQL text holds no NUL
+            isinstance(number, int) and not _INT64[0] <= number <= _INT64[1]  # SQLite INTEGER is 64-bit
+        )
+        if unstorable or (
+            bounds is None and (len(found) >= MAX_LEAVES or (text is not None and len(text) > MAX_TEXT))
+        ):
             partial.add(path)
             return
         found.append((path, kind, text, number, bounds))

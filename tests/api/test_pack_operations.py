@@ -512,6 +512,14 @@ def test_template_errors(config: Any, recorded: LiveApi) -> None:
     code, message = put(scoped)
     assert code == "ConformancePackTemplateValidationException" and "Resources.Process" in message, message
 
+    # What PutConfigRule's input would refuse (a list where a string goes, a name too long once
+    # AWS's suffix is added) is a template error too, never a failure of the server.
+    listed = PROCESS_ONLY.replace("      Source:", "      Scope: {TagKey: [a, b]}\n      Source:")
+    code, message = put(listed)
+    assert code == "ConformancePackTemplateValidationException" and "Resources.Process" in message, message
+    code, message = put(PROCESS_ONLY.replace("ConfigRuleName: process", "ConfigRuleName: " + "p" * 110))
+    assert code == "ConformancePackTemplateValidationException" and "Resources.Process" in message, message
+
     code, _ = error_of(
         lambda: config.put_conformance_pack(
             ConformancePackName="bad", TemplateBody=PROCESS_ONLY, TemplateS3Uri="s3://b/k.yaml"

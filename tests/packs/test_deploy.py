@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from roost.compliance import ComplianceType, EvaluationResult
+from roost.compliance import ComplianceType, EvaluationResult, RuleState
 from roost.errors import ApiError
 from roost.packs import deploy
 from roost.packs.deploy import PackRequest, delete_pack, put_pack, resume
@@ -320,3 +320,33 @@ def test_resume_after_a_real_kill(tmp_path: Path) -> None:
         assert rule_names(store) == set()
     finally:
         store.close()
+
+
+def test_an_update_leaves_unchanged_rules_alone_even_while_they_are_evaluated(store: Store) -> None:
+    """A user's StartConfigRulesEvaluation sets a pack's rule EVALUATING: an update that does not
+    change that rule must neither fail on it nor write it again."""
+    pack, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
+    ssh = store.rules.get(SOURCE, bound(pack)["ssh"])
+    assert ssh is not None
+    store.rules.set_state(ssh, RuleState.EVALUATING)
+
+    updated, changed = put_pack(store, SOURCE, request("p", template(SSH, keys("45"))), now=LATER)
+    assert updated.state is PackState.UPDATE_COMPLETE, updated.status_reason
+    assert [r.name for r in changed] == [bound(pack)["keys"]]
+    still = store.rules.get(SOURCE, bound(pack)["ssh"])
+    assert still is not None and still.state is RuleState.EVALUATING
+
+
+def test_a_users_rule_is_never_the_packs_to_delete(store: Store) -> None:
+    """Names a pack owns are checked against the rule's creator before anything is deleted."""
+    pack, _ = put_pack(store, SOURCE, request("p", template(SSH)), now=NOW)
+    owned = bound(pack)["ssh"]
+    # As if the pack's rule had gone (a failed creation) and a user then made one of that name.
+    configuration.delete_rule(store, SOURCE, owned, now=NOW, service=PACK_SERVICE)
+    mine = configuration.rule_request(
+        {"ConfigRuleName": owned, "Source": {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"}}
+    )
+    configuration.put_rule(store, SOURCE, mine, now=NOW)
+    delete_pack(store, SOURCE, "p", now=LATER)
+    kept = store.rules.get(SOURCE, owned)
+    assert kept is not None and kept.created_by is None

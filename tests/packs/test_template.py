@@ -481,6 +481,22 @@ RULE = "    Type: AWS::Config::ConfigRule\n    Properties:\n      Source: {Owner
             "Resources: the conditions leave no resources to deploy",
         ),
         (" " * (MAX_TEMPLATE_FILE + 1), f"AWS accepts at most {MAX_TEMPLATE_FILE}"),
+        # A few nested aliases in a short body would expand to billions of nodes.
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            + one_rule(),
+            "line 2, column 8: YAML aliases (*name) are not allowed in a template",
+        ),
+        ("Resources: " + "[" * 3000 + "]" * 3000 + "\n", "template: nested too deeply"),
+        ('{"Resources": ' + "[" * 3000 + "]" * 3000 + "}", "template: nested too deeply"),
+        (one_rule(resource="DependsOn: {a: b}\n"), "Resources.MyRule.DependsOn: must be a resource name"),
+        (
+            one_rule()
+            + "  Fix:\n    Type: AWS::Config::RemediationConfiguration\n    Properties:\n"
+            + "      ConfigRuleName: MyRule\n      TargetId: AWS-Fix\n      TargetType: SSM_DOCUMENT\n"
+            + "      MaximumAutomaticAttempts: '²'\n",
+            "Resources.Fix.Properties.MaximumAutomaticAttempts: must be a whole number from 1 to 25",
+        ),
     ],
 )
 def test_errors_name_the_problem_and_its_place(body: str, error: str) -> None:

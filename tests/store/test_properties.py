@@ -170,3 +170,30 @@ def test_migration_9_backfills_the_current_items(any_store: Store) -> None:
             sa.select(t.c.ip_lo, t.c.ip_hi).where(t.c.path == "configuration.ranges").distinct()
         ).all()
     assert ranges == [ip_range("10.0.0.0/8")]
+
+
+def test_values_a_column_cannot_hold_are_answered_from_the_json(any_store: Store) -> None:
+    """An integer beyond 64 bits (SQLite) or a string with a NUL (PostgreSQL) must not cost the
+    recording: the path gets a marker, and queries on it read the item's JSON."""
+    from roost.query.run import run_query
+
+    huge = 2**64 + 1
+    any_store.items.append(
+        [
+            item("sg-big", 1, {"n": huge}),
+            item("sg-nul", 1, {"s": "a\x00b", "ok": "plain"}),
+            item("sg-small", 1, {"n": 1, "s": "x"}),
+        ]
+    )
+    assert ("sg-big", "configuration.n", "p", None, None) in indexed(any_store, "sg-big")
+    nul = indexed(any_store, "sg-nul")
+    assert ("sg-nul", "configuration.s", "p", None, None) in nul
+    assert ("sg-nul", "configuration.ok", "s", "plain", None) in nul
+
+    def ids(expression: str) -> list[str]:
+        found = run_query(any_store, [SOURCE], expression, limit=100, next_token=None)
+        return [row["resourceId"] for row in found.rows]
+
+    assert ids(f"SELECT resourceId WHERE configuration.n = {huge}") == ["sg-big"]
+    assert ids("SELECT resourceId WHERE configuration.n = 1") == ["sg-small"]
+    assert ids("SELECT resourceId WHERE configuration.ok = 'plain'") == ["sg-nul"]

@@ -54,12 +54,16 @@ def describe_aggregate_compliance_by_conformance_packs(
     filters = params.get("Filters") or {}
     limit = page_size(params.get("Limit"), default=PAGE, maximum=PAGE)
     after = _position(operation_name, params.get("NextToken"))
-    packs = [
-        p
-        for p in ctx.store.packs.list_many(_sources(ctx, params))
-        if filters.get("ConformancePackName") in (None, p.name)
-        and (after is None or [p.account_id, p.region, p.name] > after)
-    ]
+    # In Python's order, the order the token is compared in (whatever the database's collation).
+    packs = sorted(
+        (
+            p
+            for p in ctx.store.packs.list_many(_sources(ctx, params))
+            if filters.get("ConformancePackName") in (None, p.name)
+            and (after is None or [p.account_id, p.region, p.name] > after)
+        ),
+        key=lambda p: (p.account_id, p.region, p.name),
+    )
     wanted = filters.get("ComplianceType")
     found: list[dict[str, Any]] = []
     for pack in packs:  # in account, region, name order

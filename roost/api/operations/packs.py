@@ -14,12 +14,14 @@ from roost.api.operations import operation
 from roost.api.operations.rules import evaluate
 from roost.api.operations.tags import check_tags, forget_tags, tag_on_create, taggable
 from roost.api.pagination import decode_token, encode_token, page_size, paged
+from roost.api.service_model import config_model
+from roost.api.validation import validate_input
 from roost.compliance import ComplianceType
 from roost.errors import ApiError, CloudError
 from roost.packs import compliance as pack_compliance
 from roost.packs.deploy import PackRequest, delete_pack, put_pack
 from roost.packs.model import ConformancePack
-from roost.packs.template import MAX_TEMPLATE_BODY
+from roost.packs.template import MAX_TEMPLATE_BODY, MAX_TEMPLATE_FILE
 
 
 def _invalid(message: str) -> ApiError:
@@ -51,7 +53,13 @@ def _template_from_s3(ctx: RequestContext, uri: str) -> str:
         raise _invalid("roost reaches no cloud here: give the template as TemplateBody.")
     try:
         s3 = connector.client(ctx.source.account_id, ctx.source.region, "s3")
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        found = s3.get_object(Bucket=bucket, Key=key)
+        if int(found.get("ContentLength") or 0) > 4 * MAX_TEMPLATE_FILE:  # UTF-8: up to 4 bytes a character
+            raise ApiError(
+                "ConformancePackTemplateValidationException",
+                f"The template at {uri} is longer than {MAX_TEMPLATE_FILE} characters.",
+            )
+        body = found["Body"].read()
     except botocore.exceptions.ClientError as exc:
         error = exc.response.get("Error", {})
         raise ApiError(
@@ -68,6 +76,12 @@ def _template_from_s3(ctx: RequestContext, uri: str) -> str:
         raise ApiError(
             "ConformancePackTemplateValidationException", f"The template at {uri} is not UTF-8 text."
         ) from None
+
+
+def _check_shape(name: str, raw: dict[str, Any]) -> None:
+    """A pack's rule or remediation passes the checks PutConfigRule's and
+    PutRemediationConfigurations' input would (lengths, types, enums)."""
+    validate_input(config_model().shape_for(name), raw)
 
 
 @operation("PutConformancePack")
@@ -134,6 +148,7 @@ def put_conformance_pack_from(
         ),
         now=ctx.clock.now(),
         function_exists=(lambda arn: host.find_own(ctx.source, arn) is not None) if host else None,
+        check_shape=_check_shape,
     )
     if not existed:
         try:
@@ -286,7 +301,10 @@ def get_conformance_pack_compliance_details(ctx: RequestContext, params: dict[st
         if compliance
         else [ComplianceType.COMPLIANT, ComplianceType.NON_COMPLIANT],
     )
-    results = [r for r in results if not resource_ids or r.resource_id in resource_ids]
+    results = sorted(  # in Python's order, the order the token is compared in
+        (r for r in results if not resource_ids or r.resource_id in resource_ids),
+        key=lambda r: (r.rule_name, r.resource_type, r.resource_id),
+    )
     after = decode_token(operation_name, params.get("NextToken"))
     if after is not None and not (isinstance(after, list) and all(isinstance(p, str) for p in after)):
         raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.")
@@ -363,7 +381,7 @@ def list_conformance_pack_compliance_scores(ctx: RequestContext, params: dict[st
     else:
         scored.sort(key=lambda e: e[0].name, reverse=descending)
     after = decode_token(operation_name, params.get("NextToken"))
-    if after is not None and not isinstance(after, int):
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
         raise ApiError("InvalidNextTokenException", "The nextToken provided is invalid.")
     start = after or 0
     page = scored[start : start + limit]
