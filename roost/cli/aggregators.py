@@ -19,8 +19,7 @@ import click
 
 from roost.aggregator.model import ConfigurationAggregator, SourceStatus
 from roost.aggregator.sources import Aggregation
-from roost.api.auth import Caller
-from roost.api.context import ApiServices, RequestContext
+from roost.api.context import ApiServices
 from roost.api.operations import Handler
 from roost.api.operations.aggregators import (
     delete_aggregation_authorization,
@@ -28,15 +27,13 @@ from roost.api.operations.aggregators import (
     put_aggregation_authorization,
     put_configuration_aggregator,
 )
-from roost.api.service_model import operation_model
-from roost.api.validation import validate_input
 from roost.cli.context import CliContext
+from roost.cli.operations import run_operation
 from roost.cli.output import emit, fail
 from roost.cli.resources import with_source
 from roost.clock import SystemClock
 from roost.cloud import CloudConnector
 from roost.compliance import ComplianceType, roll_up
-from roost.errors import ApiError
 from roost.model import AccountRegion
 
 COUNT_KEYS = {"type": "RESOURCE_TYPE", "account": "ACCOUNT_ID", "region": "AWS_REGION"}
@@ -74,15 +71,7 @@ def _aggregation(obj: CliContext) -> Aggregation:
 def _operation(
     obj: CliContext, source: AccountRegion, name: str, handler: Handler, params: dict[str, Any]
 ) -> Any:
-    """Run an API operation over the CLI's store as the caller `source`: the request checked against
-    the operation's input shape, then its handler; its errors become one line."""
-    model = operation_model(name)
-    context = RequestContext(_services(obj), Caller("roost-cli", source.account_id, source.region), name)
-    try:
-        validate_input(model.input_shape if model else None, params)
-        return handler(context, params)
-    except ApiError as error:
-        fail(f"{error.code}: {error.message}")
+    return run_operation(_services(obj), source, name, handler, params)
 
 
 def _aggregator(obj: CliContext, source: AccountRegion, name: str) -> ConfigurationAggregator:

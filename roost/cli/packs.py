@@ -17,20 +17,17 @@ from typing import Any
 
 import click
 
-from roost.api.auth import Caller
-from roost.api.context import ApiServices, RequestContext
+from roost.api.context import ApiServices
 from roost.api.operations import Handler
 from roost.api.operations.packs import delete_conformance_pack, put_conformance_pack_from
-from roost.api.service_model import operation_model
-from roost.api.validation import validate_input
 from roost.cli.context import CliContext
+from roost.cli.operations import run_operation
 from roost.cli.output import emit, fail
 from roost.cli.packs_show import RULE_COLUMNS, pack_summary, rule_rows, show_pack, support_by_name
 from roost.cli.resources import with_source
 from roost.clock import SystemClock
 from roost.cloud import CloudConnector
 from roost.compliance import ConfigRule, Owner
-from roost.errors import ApiError
 from roost.functions.host import FunctionHost
 from roost.model import AccountRegion
 from roost.packs import compliance as pack_compliance
@@ -80,15 +77,7 @@ def _read(path: Path) -> str:
 def _operation(
     obj: CliContext, source: AccountRegion, name: str, handler: Handler, services: ApiServices, params: Any
 ) -> Any:
-    """Run an API operation over the CLI's store as the caller `source`: the request checked against
-    the operation's input shape, then its handler; its errors become one line."""
-    model = operation_model(name)
-    context = RequestContext(services, Caller("roost-cli", source.account_id, source.region), name)
-    try:
-        validate_input(model.input_shape if model else None, params)
-        return handler(context, params)
-    except ApiError as error:
-        fail(f"{error.code}: {error.message}")
+    return run_operation(services, source, name, handler, params)
 
 
 def _evaluator(obj: CliContext, engine: RuleEngine) -> Any:

@@ -17,23 +17,20 @@ from typing import Any
 
 import click
 
-from roost.api.auth import Caller
-from roost.api.context import ApiServices, RequestContext
+from roost.api.context import ApiServices
 from roost.api.operations import Handler
 from roost.api.operations.remediation import (
     config_to_wire,
     delete_remediation_configuration,
     put_remediation_configurations,
 )
-from roost.api.service_model import operation_model
-from roost.api.validation import validate_input
 from roost.cli.context import CliContext
+from roost.cli.operations import run_operation
 from roost.cli.output import emit, fail
 from roost.cli.resources import with_source
 from roost.clock import SystemClock
 from roost.cloud import CloudConnector
 from roost.compliance import Owner
-from roost.errors import ApiError
 from roost.model import AccountRegion, ResourceKey
 from roost.recorder.recorder import Recorder
 from roost.remediation.document import AutomationDocument, load_documents
@@ -92,15 +89,7 @@ def documents_command(obj: CliContext, search: str | None) -> None:
 def _operation(
     obj: CliContext, source: AccountRegion, name: str, handler: Handler, params: dict[str, Any]
 ) -> None:
-    """Run an API operation over the CLI's store as the caller `source`: the request checked against
-    the operation's input shape, then its handler; its errors become one line."""
-    services = ApiServices(store=obj.store, clock=SystemClock())
-    model = operation_model(name)
-    try:
-        validate_input(model.input_shape if model else None, params)
-        handler(RequestContext(services, Caller("roost-cli", source.account_id, source.region), name), params)
-    except ApiError as error:
-        fail(f"{error.code}: {error.message}")
+    run_operation(ApiServices(store=obj.store, clock=SystemClock()), source, name, handler, params)
 
 
 def _parameters(pairs: Sequence[str]) -> dict[str, Any]:

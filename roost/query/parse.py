@@ -12,6 +12,7 @@ normalised text (`COUNT(*)`, `SUM(configuration.size)`: function name upper-case
 
 from __future__ import annotations
 
+import math
 import re
 
 import sqlglot
@@ -330,6 +331,11 @@ def _literal(e: exp.Expression | None, context: exp.Expression) -> Scalar:
                 number: int | float = int(text) if re.fullmatch(r"\d+", text) else float(text)
             except ValueError:
                 raise invalid(f"{text!r} is not a number: {context.sql()}.") from None
+            if isinstance(number, int) and number >= 2**63:
+                # Neither engine binds a wider integer; as a float it would compare inexactly.
+                raise invalid(f"{text} is too large a whole number (at most 2^63-1): {context.sql()}.")
+            if isinstance(number, float) and not math.isfinite(number):
+                raise invalid(f"{text!r} is not a finite number: {context.sql()}.")
             return -number if negative else number
     shown = e.sql() if e is not None else "nothing"
     raise invalid(

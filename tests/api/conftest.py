@@ -3,6 +3,10 @@ and real boto3 clients signed with the keys roost knows."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -121,3 +125,21 @@ def client_error() -> Callable[..., str]:
         return str(raised.value.response["Error"]["Code"])
 
     return run
+
+
+def aws_configservice(url: str, *args: str, region: str = "us-east-1") -> Any:
+    """Run `aws configservice ARGS` against roost at `url` as a user would (the AWS CLI installed with
+    the tests, the sandbox's keys, no profile or config file of this machine); its JSON answer, None
+    when it prints nothing. A failing command fails the test with the CLI's message."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID=SANDBOX_KEYS.key_id,
+        AWS_SECRET_ACCESS_KEY=SANDBOX_KEYS.secret,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    command = [sys.executable, "-m", "awscli", "configservice", *args, "--endpoint-url", url]
+    command += ["--region", region, "--output", "json"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None

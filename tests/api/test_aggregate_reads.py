@@ -5,14 +5,10 @@ authorizes it."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +16,7 @@ import pytest
 from roost.compliance import ComplianceType, EvaluationResult
 from roost.model import AccountRegion, ConfigurationItem, ConfigurationRecorder, ItemStatus, RecordingGroup
 from roost.store import NewItem, Store
-from tests.api.conftest import OTHER_KEYS, LiveApi
+from tests.api.conftest import OTHER_KEYS, LiveApi, aws_configservice
 from tests.rules.conftest import managed_rule
 
 OWN = "123456789012"
@@ -650,38 +646,15 @@ def test_another_accounts_aggregator_of_the_same_name_is_not_yours(
     assert client_error(call) == "NoSuchConfigurationAggregatorException"
 
 
-@pytest.fixture
-def cli_env() -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_CONFIG_FILE=os.devnull)
-    yield env
-
-
-def test_aws_cli_reads_aggregate_counts(world: World, live_api: LiveApi, cli_env: dict[str, str]) -> None:
-    aws = Path(sys.executable).with_name("aws")
-    done = subprocess.run(
-        [
-            str(aws),
-            "configservice",
-            "get-aggregate-discovered-resource-counts",
-            "--configuration-aggregator-name",
-            "all",
-            "--group-by-key",
-            "AWS_REGION",
-            "--endpoint-url",
-            live_api.url,
-            "--region",
-            EAST,
-            "--output",
-            "json",
-        ],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def test_aws_cli_reads_aggregate_counts(world: World, live_api: LiveApi) -> None:
+    answer = aws_configservice(
+        live_api.url,
+        "get-aggregate-discovered-resource-counts",
+        "--configuration-aggregator-name",
+        "all",
+        "--group-by-key",
+        "AWS_REGION",
+        region=EAST,
     )
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
     assert answer["TotalDiscoveredResources"] == len(world.groups[EAST]) + len(world.groups[SEOUL]) + 1
     assert {g["GroupName"] for g in answer["GroupedResourceCounts"]} == {EAST, SEOUL}

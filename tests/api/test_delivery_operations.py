@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +13,7 @@ from typing import Any
 import pytest
 
 from roost.api.context import ApiServices
-from tests.api.conftest import OTHER_KEYS, LiveApi
+from tests.api.conftest import OTHER_KEYS, LiveApi, aws_configservice
 from tests.conftest import SOURCE
 from tests.delivery.conftest import Topic
 
@@ -293,31 +290,8 @@ def test_other_accounts_and_regions_see_nothing(
 
 
 def test_lab_part_1_step_1_with_the_aws_cli(live_api: LiveApi, s3: Any, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env |= {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }
-
     def aws_cli(*args: str) -> Any:
-        command = [
-            sys.executable,
-            "-m",
-            "awscli",
-            "configservice",
-            *args,
-            "--endpoint-url",
-            live_api.url,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else None
+        return aws_configservice(live_api.url, *args)
 
     assert (
         aws_cli(

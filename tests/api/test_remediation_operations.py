@@ -4,11 +4,7 @@ a real RemediationEngine on the sandbox."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -22,7 +18,7 @@ import pytest
 from roost.compliance import ComplianceType, EvaluationResult
 from roost.remediation.engine import RemediationEngine
 from roost.remediation.model import Execution, ExecutionState, ExecutionStep, StepState
-from tests.api.conftest import LiveApi
+from tests.api.conftest import LiveApi, aws_configservice
 from tests.api.test_rule_operations import put_recorder
 from tests.conftest import SOURCE
 
@@ -433,36 +429,9 @@ def test_the_aws_cli_describes_a_remediation_configuration(
     live_api: LiveApi, config: Any, rule: str, tmp_path: Path
 ) -> None:
     config.put_remediation_configurations(RemediationConfigurations=[remediation()])
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }
-    env.pop("AWS_PROFILE", None)
-    aws_cli = Path(sys.executable).parent / "aws"
-    done = subprocess.run(
-        [
-            str(aws_cli),
-            "configservice",
-            "describe-remediation-configurations",
-            "--config-rule-names",
-            rule,
-            "--endpoint-url",
-            live_api.url,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    answer = aws_configservice(
+        live_api.url, "describe-remediation-configurations", "--config-rule-names", rule
     )
-    assert done.returncode == 0, done.stderr
-    (shown,) = json.loads(done.stdout)["RemediationConfigurations"]
+    (shown,) = answer["RemediationConfigurations"]
     assert (shown["ConfigRuleName"], shown["TargetId"], shown["MaximumAutomaticAttempts"]) == (rule, DOC, 5)
     assert ARN.match(shown["Arn"])

@@ -5,9 +5,6 @@ PutResourceConfig and DeleteResourceConfig."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,7 +19,7 @@ from roost.clock import FrozenClock, SystemClock
 from roost.model import AccountRegion, ConfigurationRecorder, RecordingGroup, ResourceKey
 from roost.recorder.recorder import Recorder
 from roost.store import Store
-from tests.api.conftest import OTHER_KEYS, LiveApi
+from tests.api.conftest import OTHER_KEYS, LiveApi, aws_configservice
 from tests.conftest import SOURCE
 
 SG = "AWS::EC2::SecurityGroup"
@@ -641,44 +638,17 @@ def test_callers_see_only_their_own_account_and_region(
 def test_the_aws_cli_reads_history(live_api: LiveApi, recorded: Recorder, aws: Callable[..., Any]) -> None:
     group_id = _group(aws, "cli", Name="cli")
     recorded.record_pass(SOURCE, resource_types=[SG])
-    env = os.environ | {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    env.pop("AWS_PROFILE", None)
-    env.pop("AWS_SESSION_TOKEN", None)
-
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "awscli",
-            "configservice",
-            "get-resource-config-history",
-            "--resource-type",
-            SG,
-            "--resource-id",
-            group_id,
-            "--limit",
-            "1",
-            "--endpoint-url",
-            live_api.url,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    answer = aws_configservice(
+        live_api.url,
+        "get-resource-config-history",
+        "--resource-type",
+        SG,
+        "--resource-id",
+        group_id,
+        "--limit",
+        "1",
     )
-
-    assert run.returncode == 0, run.stderr
-    (item,) = json.loads(run.stdout)["configurationItems"]
+    (item,) = answer["configurationItems"]
     assert item["resourceId"] == group_id and item["configurationItemStatus"] == "ResourceDiscovered"
     assert item["tags"] == {"Name": "cli"} and json.loads(item["configuration"])["groupName"] == "cli"
     assert isinstance(item["configurationStateId"], str)

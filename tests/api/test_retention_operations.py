@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -15,7 +11,7 @@ from botocore.config import Config
 
 from roost.api.pagination import encode_token
 from roost.model import AccountRegion
-from tests.api.conftest import OTHER_KEYS, SANDBOX_KEYS, LiveApi
+from tests.api.conftest import OTHER_KEYS, SANDBOX_KEYS, LiveApi, aws_configservice
 
 
 def unchecked_client(live_api: LiveApi) -> Any:
@@ -130,33 +126,10 @@ def test_accounts_and_regions_do_not_see_each_other(
 
 
 def test_the_aws_cli_puts_a_retention_configuration(live_api: LiveApi) -> None:
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-    env.pop("AWS_PROFILE", None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "awscli",
-            "configservice",
-            "put-retention-configuration",
-            "--retention-period-in-days",
-            "30",
-            "--endpoint-url",
-            live_api.url,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    answer = aws_configservice(
+        live_api.url, "put-retention-configuration", "--retention-period-in-days", "30"
     )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {
-        "RetentionConfiguration": {"Name": "default", "RetentionPeriodInDays": 30}
-    }
+    assert answer == {"RetentionConfiguration": {"Name": "default", "RetentionPeriodInDays": 30}}
     assert live_api.client().describe_retention_configurations()["RetentionConfigurations"] == [
         {"Name": "default", "RetentionPeriodInDays": 30}
     ]

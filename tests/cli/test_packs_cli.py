@@ -13,6 +13,7 @@ import pytest
 from click.testing import Result
 
 from roost.cloud.sandbox import Sandbox
+from tests.cli.test_remediation_cli import _fails
 
 SG = "AWS::EC2::SecurityGroup"
 OPEN_SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
@@ -153,17 +154,6 @@ CHECKED_PACK = """\
 def _ok(result: Result) -> str:
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-def _fails(result: Result, *expected: str) -> str:
-    """One `roost: ...` line on stderr, exit status 1, no traceback."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("roost: "), result.stderr
-    assert "Traceback" not in result.output
-    for text in expected:
-        assert text in lines[0], lines[0]
-    return lines[0]
 
 
 def _rule_named(names: list[str], template_name: str) -> str:

@@ -507,6 +507,7 @@ def test_resource_types_narrow_the_query(fleet: Fleet) -> None:
 
 ERRORS = [
     ("from", "SELECT resourceId FROM resources", "FROM"),
+    ("too large a number", "SELECT resourceId WHERE configuration.n = 18446744073709551617", "too large"),
     ("nothing selected", "SELECT", "at least one"),
     ("join", "SELECT resourceId JOIN other", "JOIN"),
     ("as", "SELECT resourceId AS id", "AS"),

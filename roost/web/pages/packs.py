@@ -19,6 +19,7 @@ from roost.model import AccountRegion
 from roost.packs.check import check_template
 from roost.packs.template import TemplateError
 from roost.web.app import Page, page
+from roost.web.pages.rules import all_pages
 
 NAMES_PER_SUMMARY = 5
 """GetConformancePackComplianceSummary takes at most 5 pack names."""
@@ -31,19 +32,6 @@ def pack_url(name: str) -> str:
 
 def source(p: Page) -> AccountRegion:
     return AccountRegion(p.caller.account_id, p.caller.region)
-
-
-def all_pages(p: Page, operation: str, member: str, **params: Any) -> list[dict[str, Any]]:
-    """Every page of a listing (bounded: an account has at most 50 packs, a pack 130 rules)."""
-    found: list[dict[str, Any]] = []
-    token: str | None = None
-    for _ in range(20):
-        answer = p.call(operation, **params, **({"NextToken": token} if token else {}))
-        found += answer.get(member) or []
-        token = answer.get("NextToken")
-        if not token:
-            break
-    return found
 
 
 def score_view(score: str | None) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from roost.packs.model import ConformancePack
 from roost.web.app import Page, page
 from roost.web.pages.packs import (
     INSUFFICIENT,
-    all_pages,
     pack_url,
     parameters_text,
     score_view,
@@ -23,7 +22,7 @@ from roost.web.pages.packs import (
     source,
     state_class,
 )
-from roost.web.pages.rules import add_names, result_row, rule_url
+from roost.web.pages.rules import add_names, all_pages, result_row, rule_url
 
 RESULTS_PAGE = 100
 """GetConformancePackComplianceDetails returns at most 100 results a call."""
