@@ -45,6 +45,7 @@ from roost.web.app import Dashboard
 log = logging.getLogger(__name__)
 
 REMEDIATION_SWEEP_SECONDS = 3.0
+PACK_SWEEP_SECONDS = 30.0
 
 
 class Ticker:
@@ -118,6 +119,9 @@ class Roost:
         self.recorder.listeners.append(self.rule_runner.submit)
         self._delivery_ticker = Ticker("roost-delivery", 2.0, self.deliverer.run_once)
         self._retention_ticker = Ticker("roost-retention", PRUNE_INTERVAL_SECONDS, self.prune_history)
+        # Conformance pack deployments and deletions whose process died (their lease ran out) are
+        # finished, or rolled back, here: at start and every half minute.
+        self._packs_ticker = Ticker("roost-packs", PACK_SWEEP_SECONDS, self.finish_interrupted_packs)
 
     def ensure_recording(self, source: AccountRegion, *, bucket: str | None = None) -> SourceSetup:
         """Record everything in `source`, delivering to `bucket`, unless a recorder is already set up there.
@@ -241,6 +245,10 @@ class Roost:
         )
         return server
 
+    def finish_interrupted_packs(self) -> None:
+        for rule in resume_packs(self.store, now=self.clock.now()):
+            self.rule_runner.evaluate_soon(rule)
+
     def _reevaluate(self, source: AccountRegion, rule_name: str) -> None:
         """After a remediation: a periodic rule is evaluated again now (change-triggered rules already
         judge the item the targeted collection wrote)."""
@@ -252,9 +260,7 @@ class Roost:
         self.remediation.resume()
         self._remediation_sweep.start()
         self.rule_runner.start()
-        # Conformance packs a stop interrupted are finished (or rolled back) before anything else runs.
-        for rule in resume_packs(self.store, now=self.clock.now()):
-            self.rule_runner.evaluate_soon(rule)
+        self._packs_ticker.start()
         self.loop.start()
         self._delivery_ticker.start()
         self._retention_ticker.start()
@@ -265,6 +271,7 @@ class Roost:
         self.rule_runner.stop()
         self._delivery_ticker.stop()
         self._retention_ticker.stop()
+        self._packs_ticker.stop()
         self._reaper.stop()
         self._remediation_sweep.stop()
         self.remediation.close()

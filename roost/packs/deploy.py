@@ -8,8 +8,10 @@ left alone (its results stay); only new and changed rules are evaluated again.
 
 Everything checkable is checked before anything is written: a template or rule that is wrong is
 ConformancePackTemplateValidationException and nothing is stored. The rule names a deployment will
-use are stored with the pack (state *_IN_PROGRESS) before any rule is created, so a crash midway
-leaves nothing unowned: `resume` finishes (or, failing that, rolls back) at the next start. A failure
+use are stored with the pack (state *_IN_PROGRESS, leased to this process for LEASE) before any rule
+is created, so a crash midway leaves nothing unowned: once the lease has run out, `resume` (`roost
+up` runs it every half minute) or the next deployment or deletion of the pack finishes the work (or,
+failing that, rolls it back). A failure
 while applying rolls back what was applied (CREATE_FAILED: the pack's rules are removed; UPDATE_FAILED:
 the previous template is put back), with the reason in DescribeConformancePackStatus.
 """
@@ -18,11 +20,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import socket
 import string
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from roost.compliance import ConfigRule, Owner
@@ -45,6 +50,11 @@ log = logging.getLogger(__name__)
 
 #: Conformance packs per account and region (AWS's limit).
 MAX_PACKS = 50
+#: How long a deployment or deletion holds its pack: a deployment takes seconds, so a pack still in
+#: progress after this was left by a process that died, and another process finishes it.
+LEASE = timedelta(minutes=2)
+#: This process, as the owner of the packs it deploys.
+PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 _ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -194,6 +204,7 @@ def put_pack(
     of it is in progress), MaxNumberOfConformancePacksExceeded, InsufficientPermissions (a rule's
     function is not hosted). A failure while applying does not raise: the pack is *_FAILED, rolled
     back, with the reason."""
+    interrupted = _finish_interrupted(store, source, request.name, now=now)
     existing = store.packs.get(source, request.name)
     if existing is not None and existing.state.in_progress:
         raise _in_use(request.name)
@@ -215,6 +226,8 @@ def put_pack(
         last_update_requested=now,
         rules=existing.rules if existing is not None else (),
         remediations=existing.remediations if existing is not None else (),
+        lease_owner=PROCESS,
+        lease_until=now + LEASE,
     )
     if store.recorders.get(source) is None:
         raise ApiError(
@@ -232,7 +245,8 @@ def put_pack(
         )
     if isinstance(claimed, str):
         raise _in_use(request.name)
-    return _apply(store, claimed, plan, previous=None if creating else existing, now=now)
+    done, changed = _apply(store, claimed, plan, previous=None if creating else existing, now=now)
+    return done, [*interrupted, *changed]
 
 
 def _in_use(name: str) -> ApiError:
@@ -262,7 +276,7 @@ def _apply(
         log.warning("conformance pack %s failed: %s", pack.name, reason)
         return _roll_back(store, pack, previous, owned, reason=reason[:2000], now=now), []
     done = replace(
-        pack,
+        _released(pack),
         state=PackState.CREATE_COMPLETE if creating else PackState.UPDATE_COMPLETE,
         rules=plan.bindings,
         remediations=tuple(
@@ -341,7 +355,7 @@ def _roll_back(
                 log.exception("rolling back conformance pack %s: rule %s", pack.name, name)
                 kept.append(owned[name])
         failed = replace(
-            pack,
+            _released(pack),
             state=PackState.CREATE_FAILED,
             rules=tuple(kept),
             remediations=(),
@@ -351,7 +365,7 @@ def _roll_back(
         store.packs.save(failed)
         return failed
     failed = replace(
-        pack,
+        _released(pack),
         state=PackState.UPDATE_FAILED,
         rules=tuple(owned.values()),
         status_reason=reason,
@@ -378,7 +392,8 @@ def _roll_back(
 
 def delete_pack(store: Store, source: AccountRegion, name: str, *, now: datetime) -> None:
     """Delete a pack with its rules, their results and remediation configurations."""
-    begun = store.packs.begin_delete(source, name)
+    _finish_interrupted(store, source, name, now=now)
+    begun = store.packs.begin_delete(source, name, owner=PROCESS, until=now + LEASE)
     if begun == "missing":
         raise ApiError(
             "NoSuchConformancePackException",
@@ -395,31 +410,56 @@ def _finish_delete(store: Store, pack: ConformancePack, *, now: datetime) -> Non
             _delete_rule(store, pack.source, binding.rule_name, now=now)
     except Exception as exc:
         reason = exc.message if isinstance(exc, ApiError) else f"{type(exc).__name__}: {exc}"
-        store.packs.save(replace(pack, state=PackState.DELETE_FAILED, status_reason=reason[:2000]))
+        store.packs.save(_released(replace(pack, state=PackState.DELETE_FAILED, status_reason=reason[:2000])))
         raise ApiError("ResourceInUseException", f"Deleting the conformance pack failed: {reason}") from None
     store.packs.delete(pack.source, pack.name)
 
 
-def resume(store: Store, *, now: datetime) -> list[ConfigRule]:
-    """Finish the deployments and deletions a stop interrupted (at start); returns rules to evaluate."""
-    changed: list[ConfigRule] = []
-    for pack in store.packs.unfinished():
-        log.info("finishing the interrupted %s of conformance pack %s", pack.state.value, pack.name)
-        if pack.state is PackState.DELETE_IN_PROGRESS:
-            try:
-                _finish_delete(store, pack, now=now)
-            except ApiError:
-                log.warning("conformance pack %s: deletion failed again", pack.name)
-            continue
+def _released(pack: ConformancePack) -> ConformancePack:
+    return replace(pack, lease_owner=None, lease_until=None)
+
+
+def _finish_interrupted(store: Store, source: AccountRegion, name: str, *, now: datetime) -> list[ConfigRule]:
+    """If the pack's last deployment or deletion was interrupted (its process died: the lease ran
+    out), finish it now; the rules to evaluate."""
+    pack = store.packs.get(source, name)
+    if (
+        pack is None
+        or not pack.state.in_progress
+        or (pack.lease_until is not None and pack.lease_until >= now)
+    ):
+        return []
+    if not store.packs.take_over(pack, owner=PROCESS, until=now + LEASE, now=now):
+        return []  # another process took it first
+    return _finish(store, replace(pack, lease_owner=PROCESS, lease_until=now + LEASE), now=now)
+
+
+def _finish(store: Store, pack: ConformancePack, *, now: datetime) -> list[ConfigRule]:
+    log.info("finishing the interrupted %s of conformance pack %s", pack.state.value, pack.name)
+    if pack.state is PackState.DELETE_IN_PROGRESS:
         try:
-            plan = _plan(store, pack, render(pack), function_exists=None)
-        except ApiError as exc:
-            owned = {b.rule_name: b for b in pack.rules}
-            _roll_back(store, pack, None, owned, reason=exc.message, now=now)
-            continue
-        done, _ = _apply(store, pack, plan, previous=None, now=now)
-        if not done.state.value.endswith("_FAILED"):
-            # Which rules the interrupted deployment made and evaluated is unknown: evaluate them all.
-            names = {b.rule_name for b in done.rules}
-            changed.extend(r for r in store.rules.list(pack.source) if r.name in names)
+            _finish_delete(store, pack, now=now)
+        except ApiError:
+            log.warning("conformance pack %s: deletion failed again", pack.name)
+        return []
+    try:
+        plan = _plan(store, pack, render(pack), function_exists=None)
+    except ApiError as exc:
+        owned = {b.rule_name: b for b in pack.rules}
+        _roll_back(store, pack, None, owned, reason=exc.message, now=now)
+        return []
+    done, _ = _apply(store, pack, plan, previous=None, now=now)
+    if done.state.value.endswith("_FAILED"):
+        return []
+    # Which rules the interrupted deployment made and evaluated is unknown: evaluate them all.
+    names = {b.rule_name for b in done.rules}
+    return [r for r in store.rules.list(pack.source) if r.name in names]
+
+
+def resume(store: Store, *, now: datetime) -> list[ConfigRule]:
+    """Finish the deployments and deletions whose process died (their lease ran out): `roost up`
+    runs this at start and every half minute. Returns the rules to evaluate."""
+    changed: list[ConfigRule] = []
+    for pack in store.packs.unfinished(now):
+        changed += _finish_interrupted(store, pack.source, pack.name, now=now)
     return changed

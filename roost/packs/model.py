@@ -105,6 +105,10 @@ class ConformancePack:
     """(deployed rule name, resource type) of each remediation configuration the pack deployed."""
     scope_tag_key: str | None = None
     scope_tag_value: str | None = None
+    lease_owner: str | None = None
+    """The process deploying or deleting the pack (while *_IN_PROGRESS)."""
+    lease_until: datetime | None = None
+    """Until when that process holds it: after that another process may finish its work."""
 
     @property
     def source(self) -> AccountRegion:

@@ -111,6 +111,15 @@ def _resource_properties(conn: sa.Connection) -> None:
     backfill(conn)
 
 
+def _pack_leases(conn: sa.Connection) -> None:
+    # Migration 8 creates the table from the current metadata, leases included: only older tables
+    # need the columns.
+    have = {c["name"] for c in sa.inspect(conn).get_columns("conformance_packs")}
+    for name, kind in (("lease_owner", "VARCHAR(128)"), ("lease_until", "BIGINT")):
+        if name not in have:
+            conn.execute(sa.text(f"ALTER TABLE conformance_packs ADD COLUMN {name} {kind}"))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "configuration items, resources, recorders, delivery channels", _initial),
     Migration(2, "retention configurations and tags on Config's own resources", _retention_and_tags),
@@ -121,6 +130,7 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "stored queries (saved advanced queries)", _stored_queries),
     Migration(8, "conformance packs", _conformance_packs),
     Migration(9, "the index of current configuration properties", _resource_properties),
+    Migration(10, "leases on conformance pack deployments", _pack_leases),
 ]
 
 

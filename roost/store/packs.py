@@ -2,7 +2,9 @@
 
 Creating a pack is a claim: `claim` inserts the row in an *_IN_PROGRESS state, or moves an existing
 one there, only when no other deployment of it is in progress (one statement decides, so two
-deployments of one pack never run at once: the second gets ResourceInUse from the caller).
+deployments of one pack never run at once: the second gets ResourceInUse from the caller). The row
+carries a lease (owner, until): a deployment whose process died is finished by another process once
+the lease has run out (`unfinished`, `take_over`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import builtins
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +55,8 @@ def _row(pack: ConformancePack) -> dict[str, Any]:
         "last_update_completed": to_millis(pack.last_update_completed)
         if pack.last_update_completed
         else None,
+        "lease_owner": pack.lease_owner,
+        "lease_until": to_millis(pack.lease_until) if pack.lease_until else None,
     }
 
 
@@ -79,6 +84,8 @@ def _from_row(row: sa.Row[Any]) -> ConformancePack:
         remediations=tuple((str(r[0]), r[1]) for r in json.loads(m["remediations"])),
         last_update_requested=from_millis(int(m["last_update_requested"])),
         last_update_completed=from_millis(int(completed)) if completed is not None else None,
+        lease_owner=m["lease_owner"],
+        lease_until=from_millis(int(m["lease_until"])) if m["lease_until"] is not None else None,
     )
 
 
@@ -133,8 +140,11 @@ class PackStore:
                 .values(_row(pack))
             )
 
-    def begin_delete(self, source: AccountRegion, name: str) -> ConformancePack | str:
-        """Move the pack to DELETE_IN_PROGRESS unless a deployment of it is in progress.
+    def begin_delete(
+        self, source: AccountRegion, name: str, *, owner: str, until: datetime
+    ) -> ConformancePack | str:
+        """Move the pack to DELETE_IN_PROGRESS, leased to `owner` until `until`, unless a deployment
+        of it is in progress.
 
         Returns the pack, or "missing" / "in-progress"."""
         with self._write() as conn, conn.begin():
@@ -145,11 +155,22 @@ class PackStore:
             done = conn.execute(
                 packs_t.update()
                 .where(*where, packs_t.c.state.not_in(_IN_PROGRESS))
-                .values(state=PackState.DELETE_IN_PROGRESS.value, status_reason=None)
+                .values(
+                    state=PackState.DELETE_IN_PROGRESS.value,
+                    status_reason=None,
+                    lease_owner=owner,
+                    lease_until=to_millis(until),
+                )
             ).rowcount
             if not done:
                 return "in-progress"
-            return replace(_from_row(row), state=PackState.DELETE_IN_PROGRESS, status_reason=None)
+            return replace(
+                _from_row(row),
+                state=PackState.DELETE_IN_PROGRESS,
+                status_reason=None,
+                lease_owner=owner,
+                lease_until=until,
+            )
 
     def delete(self, source: AccountRegion, name: str) -> None:
         with self._write() as conn, conn.begin():
@@ -183,8 +204,31 @@ class PackStore:
         with self._engine.connect() as conn:
             return [_from_row(row) for row in conn.execute(query)]
 
-    def unfinished(self) -> builtins.list[ConformancePack]:
-        """Packs a deployment or deletion was interrupted in (a crash): roost finishes them at start."""
+    def unfinished(self, now: datetime) -> builtins.list[ConformancePack]:
+        """Packs whose deployment or deletion was interrupted: in progress with their lease run out
+        (the process doing it died). roost finishes them (deploy.resume)."""
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(packs_t).where(packs_t.c.state.in_(_IN_PROGRESS)))
+            rows = conn.execute(
+                sa.select(packs_t).where(
+                    packs_t.c.state.in_(_IN_PROGRESS),
+                    sa.or_(packs_t.c.lease_until.is_(None), packs_t.c.lease_until < to_millis(now)),
+                )
+            )
             return [_from_row(row) for row in rows]
+
+    def take_over(self, pack: ConformancePack, *, owner: str, until: datetime, now: datetime) -> bool:
+        """Lease an interrupted pack to `owner` if its lease has still run out: one statement decides,
+        so of two processes that find it only one takes it."""
+        with self._write() as conn, conn.begin():
+            return bool(
+                conn.execute(
+                    packs_t.update()
+                    .where(
+                        *_where(pack.source),
+                        packs_t.c.pack_name == pack.name,
+                        packs_t.c.state == pack.state.value,
+                        sa.or_(packs_t.c.lease_until.is_(None), packs_t.c.lease_until < to_millis(now)),
+                    )
+                    .values(lease_owner=owner, lease_until=to_millis(until))
+                ).rowcount
+            )

@@ -367,6 +367,10 @@ conformance_packs = sa.Table(
     sa.Column("remediations", sa.Text, nullable=False),
     sa.Column("last_update_requested", sa.BigInteger, nullable=False),
     sa.Column("last_update_completed", sa.BigInteger),
+    # Who is deploying or deleting the pack, and until when (migration 10): another process finishes
+    # the work only once the lease has run out (its owner died).
+    sa.Column("lease_owner", sa.String(128)),
+    sa.Column("lease_until", sa.BigInteger),
 )
 
 # --- the index of current configuration properties (migration 9) ----------------------------------

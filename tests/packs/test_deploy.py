@@ -180,8 +180,9 @@ def test_an_invalid_template_stores_nothing(store: Store) -> None:
 
 
 def interrupted(store: Store, name: str, body: str, state: PackState, *, created: int) -> ConformancePack:
-    """A pack as a deployment killed midway leaves it: claimed, its rule names bound (as `_apply`
-    stores them before reconciling), the first `created` of its rules made."""
+    """A pack as a deployment killed midway leaves it: claimed (leased to its process until
+    NOW + LEASE), its rule names bound (as `_apply` stores them before reconciling), the first
+    `created` of its rules made."""
     pack = ConformancePack(
         account_id=SOURCE.account_id,
         region=SOURCE.region,
@@ -191,6 +192,8 @@ def interrupted(store: Store, name: str, body: str, state: PackState, *, created
         template_body=body,
         input_parameters={},
         last_update_requested=NOW,
+        lease_owner="another-host:1234:deadbeef",
+        lease_until=NOW + deploy.LEASE,
     )
     claimed = store.packs.claim(pack)
     assert isinstance(claimed, ConformancePack)
@@ -226,7 +229,7 @@ def test_in_progress_refuses_others_and_resume_finishes(store: Store) -> None:
     assert bound(done) == bound(pack)  # the names bound before the crash are the ones deployed
     assert rule_names(store) == set(bound(pack).values())
     assert {r.name for r in changed} == set(bound(pack).values())
-    assert store.packs.unfinished() == []
+    assert store.packs.unfinished(LATER) == []
 
 
 def test_resume_of_an_update_removes_what_the_template_dropped(store: Store) -> None:
@@ -245,7 +248,8 @@ def test_resume_of_an_update_removes_what_the_template_dropped(store: Store) -> 
 
 def test_resume_finishes_a_deletion(store: Store) -> None:
     pack, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
-    begun = store.packs.begin_delete(SOURCE, "p")  # as delete_pack claims it, then killed
+    # As delete_pack claims it, then killed.
+    begun = store.packs.begin_delete(SOURCE, "p", owner="another-host:1:x", until=NOW + deploy.LEASE)
     assert isinstance(begun, ConformancePack) and begun.state is PackState.DELETE_IN_PROGRESS
     with pytest.raises(ApiError) as raised:
         put_pack(store, SOURCE, request("p", template(SSH)), now=NOW)
@@ -310,7 +314,10 @@ def test_resume_after_a_real_kill(tmp_path: Path) -> None:
         assert len(killed.rules) == 130
         assert 0 < len(rule_names(store)) < 130
 
-        resume(store, now=LATER)
+        # Its lease runs out LEASE after the killed process took it (it used the real clock).
+        assert killed.lease_until is not None and killed.lease_owner != deploy.PROCESS
+        assert resume(store, now=killed.lease_until - timedelta(seconds=1)) == []
+        resume(store, now=killed.lease_until + timedelta(seconds=1))
         done = store.packs.get(SOURCE, "big")
         assert done is not None and done.state is PackState.CREATE_COMPLETE
         assert bound(done) == bound(killed)
@@ -350,3 +357,33 @@ def test_a_users_rule_is_never_the_packs_to_delete(store: Store) -> None:
     delete_pack(store, SOURCE, "p", now=LATER)
     kept = store.rules.get(SOURCE, owned)
     assert kept is not None and kept.created_by is None
+
+
+def test_a_live_lease_is_left_to_its_owner_and_a_lapsed_one_is_taken_over(store: Store) -> None:
+    body = template(SSH, keys("90"))
+    pack = interrupted(store, "p", body, PackState.CREATE_IN_PROGRESS, created=1)
+    assert pack.lease_until == NOW + deploy.LEASE
+    # Its process may still be at it: nothing else touches the pack until the lease runs out.
+    within = NOW + deploy.LEASE - timedelta(seconds=1)
+    assert resume(store, now=within) == []
+    with pytest.raises(ApiError) as raised:
+        put_pack(store, SOURCE, request("p", template(SSH)), now=within)
+    assert raised.value.code == "ResourceInUseException"
+
+    # Once it has run out, the next deployment first finishes the interrupted one, then applies.
+    after = NOW + deploy.LEASE + timedelta(seconds=1)
+    done, to_evaluate = put_pack(store, SOURCE, request("p", template(SSH)), now=after)
+    assert done.state is PackState.UPDATE_COMPLETE and (done.lease_owner, done.lease_until) == (None, None)
+    assert bound(done) == {"ssh": bound(pack)["ssh"]}
+    assert rule_names(store) == {bound(pack)["ssh"]}
+    assert bound(pack)["ssh"] in {r.name for r in to_evaluate}  # made before the crash, never evaluated
+
+
+def test_of_two_processes_only_one_takes_an_interrupted_pack(store: Store) -> None:
+    pack = interrupted(store, "p", template(SSH), PackState.CREATE_IN_PROGRESS, created=0)
+    after = NOW + deploy.LEASE + timedelta(seconds=1)
+    until = after + deploy.LEASE
+    assert store.packs.take_over(pack, owner="one", until=until, now=after)
+    assert not store.packs.take_over(pack, owner="two", until=until, now=after)
+    taken = store.packs.get(SOURCE, "p")
+    assert taken is not None and (taken.lease_owner, taken.lease_until) == ("one", until)
