@@ -69,8 +69,7 @@ def rules_compliance(store: Store, pack: ConformancePack) -> list[RuleCompliance
     """Each of the pack's rules with its compliance, in the pack's order."""
     names = [b.rule_name for b in pack.rules]
     counts = store.evaluations.counts_by_rule(pack.source, rule_names=names) if names else {}
-    wanted = set(names)
-    rules = {r.name: r for r in store.rules.list(pack.source) if r.name in wanted}
+    rules = {r.name: r for r in store.rules.get_many(pack.source, names)}
     found: list[RuleCompliance] = []
     for binding in pack.rules:
         rule = rules.get(binding.rule_name)

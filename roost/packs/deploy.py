@@ -452,8 +452,7 @@ def _finish(store: Store, pack: ConformancePack, *, now: datetime) -> list[Confi
     if done.state.value.endswith("_FAILED"):
         return []
     # Which rules the interrupted deployment made and evaluated is unknown: evaluate them all.
-    names = {b.rule_name for b in done.rules}
-    return [r for r in store.rules.list(pack.source) if r.name in names]
+    return store.rules.get_many(pack.source, [b.rule_name for b in done.rules])
 
 
 def resume(store: Store, *, now: datetime) -> list[ConfigRule]:

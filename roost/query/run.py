@@ -80,7 +80,11 @@ def run_query(
     ).compile_query(query)
     paginated = not query.orders_by_aggregate
     statement = compiled.page(size + 1 if paginated else size, offset)
-    with store.engine.connect() as conn:
+    with store.engine.connect() as conn, conn.begin():
+        if store.dialect == "postgresql" and not query.is_aggregate:
+            # A page of rows is cheap to run and dear to compile: PostgreSQL's JIT took 30 of the 50 ms
+            # of a type-and-property filter at 1,000,000 items (it can pay off for big aggregates).
+            conn.execute(sa.text("SET LOCAL jit = off"))
         fetched = [row._mapping for row in conn.execute(statement)]
     more = paginated and len(fetched) > size
     rows = [_shape(query, compiled.outputs, row) for row in fetched[:size]]

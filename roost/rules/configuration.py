@@ -336,7 +336,7 @@ def put_rule(
             "NoAvailableConfigurationRecorderException",
             "Configuration recorder is not available to put config rule.",
         )
-    if existing is None and len(store.rules.list(source)) >= MAX_RULES:
+    if existing is None and store.rules.count(source) >= MAX_RULES:
         raise ApiError(
             "MaxNumberOfConfigRulesExceededException",
             f"Failed to put config rule '{request.name}' because the maximum number of config rules: "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
@@ -164,6 +164,32 @@ class RuleStore:
         query = rules_t.select().order_by(rules_t.c.account_id, rules_t.c.region, rules_t.c.name)
         if source is not None:
             query = query.where(rules_t.c.account_id == source.account_id, rules_t.c.region == source.region)
+        with self._engine.connect() as conn:
+            return [rule_from_json(r.account_id, r.region, loads(r.document)) for r in conn.execute(query)]
+
+    def count(self, source: AccountRegion) -> int:
+        with self._engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(rules_t)
+                    .where(rules_t.c.account_id == source.account_id, rules_t.c.region == source.region)
+                ).scalar_one()
+            )
+
+    def get_many(self, source: AccountRegion, names: Sequence[str]) -> builtins.list[ConfigRule]:
+        """The named rules of `source` that exist, in name order."""
+        if not names:
+            return []
+        query = (
+            rules_t.select()
+            .where(
+                rules_t.c.account_id == source.account_id,
+                rules_t.c.region == source.region,
+                rules_t.c.name.in_(list(names)),
+            )
+            .order_by(rules_t.c.name)
+        )
         with self._engine.connect() as conn:
             return [rule_from_json(r.account_id, r.region, loads(r.document)) for r in conn.execute(query)]
 

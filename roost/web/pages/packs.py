@@ -17,7 +17,7 @@ from roost.api.validation import validate_input
 from roost.errors import ApiError
 from roost.model import AccountRegion
 from roost.packs.check import check_template
-from roost.packs.template import TemplateError
+from roost.packs.template import MAX_TEMPLATE_FILE, TemplateError
 from roost.web.app import Page, page
 from roost.web.pages.rules import all_pages
 
@@ -84,7 +84,14 @@ def uploaded_template(p: Page) -> tuple[str, str]:
     """The template the form sends: the uploaded file's text (its name too), else the pasted text."""
     upload = p.form.get("template_file")
     if isinstance(upload, UploadFile) and upload.filename:
-        raw = upload.file.read()
+        limit = 4 * MAX_TEMPLATE_FILE  # UTF-8: at most 4 bytes a character
+        raw = upload.file.read(limit + 1)
+        if len(raw) > limit:
+            p.error(
+                f"The file {upload.filename} is longer than a template may be "
+                f"({MAX_TEMPLATE_FILE} characters)."
+            )
+            return "", upload.filename
         try:
             return raw.decode("utf-8-sig"), upload.filename
         except UnicodeDecodeError:
