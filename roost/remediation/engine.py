@@ -58,6 +58,10 @@ from roost.store import Store
 
 log = logging.getLogger(__name__)
 
+#: An execution in progress without progress this long was left by a process that died.
+ABANDONED_AFTER = timedelta(minutes=10)
+STOPPED = "it was not run again (the calls it made are in its record)."
+
 Reevaluate = Callable[[AccountRegion, str], None]
 """reevaluate(source, rule name): evaluate the rule again soon (after a remediation succeeded)."""
 
@@ -323,6 +327,7 @@ class RemediationEngine:
         """Start automatic remediations still due (retries, and any a listener missed); how many."""
         now = self.clock.now()
         self.store.remediation.delete_expired_exceptions(now)
+        self._fail_abandoned(now)
         started = 0
         for config in self.store.remediation.configurations():
             if not config.automatic:
@@ -337,6 +342,18 @@ class RemediationEngine:
             ]
             started += self._automatic(source, config.config_rule_name, keys, retries_only=True)
         return started
+
+    def _fail_abandoned(self, now: datetime) -> None:
+        """What a dead process left IN_PROGRESS (no progress for ABANDONED_AFTER) is FAILED."""
+        with self._lock:
+            mine = set(self._running)
+        gone = f"{ABANDONED_AFTER.total_seconds() / 60:g} minutes"
+        for e in self.store.remediation.unfinished_executions():
+            stale = e.state is ExecutionState.IN_PROGRESS and e.last_updated_time < now - ABANDONED_AFTER
+            if stale and _marker(e) not in mine:
+                self._finish(
+                    e, ExecutionState.FAILED, f"Its process stopped (no progress for {gone}); {STOPPED}"
+                )
 
     def _automatic(
         self,
@@ -438,10 +455,7 @@ class RemediationEngine:
         for execution in self.store.remediation.unfinished_executions():
             if execution.state is ExecutionState.IN_PROGRESS:
                 self._finish(
-                    execution,
-                    ExecutionState.FAILED,
-                    "roost stopped while this execution ran; it was not run again (the calls it made are in "
-                    "its record).",
+                    execution, ExecutionState.FAILED, f"roost stopped while this execution ran; {STOPPED}"
                 )
                 failed += 1
             else:

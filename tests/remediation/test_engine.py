@@ -27,7 +27,7 @@ from roost.remediation.document import (
     assume_role_parameter,
     load_documents,
 )
-from roost.remediation.engine import RemediationEngine
+from roost.remediation.engine import ABANDONED_AFTER, RemediationEngine
 from roost.remediation.model import (
     Execution,
     ExecutionState,
@@ -506,3 +506,33 @@ def test_after_a_success_the_resource_is_recorded_again_at_once_and_its_rule_ree
     assert not any(p.get("fromPort") == 22 for p in after.configuration["ipPermissions"])
     eventually(lambda: reevaluated)
     assert reevaluated == [(SOURCE, RULE)]
+
+
+def test_the_sweep_fails_what_a_dead_process_left_in_progress(
+    store: Store, ec2: Any, make_engine: Callable[..., RemediationEngine]
+) -> None:
+    """`roost remediate` killed while `roost up` runs: its execution is IN_PROGRESS with no one
+    running it. Once it has made no progress for ABANDONED_AFTER the sweep fails it (a fresh one is
+    left alone: its process may still be at it)."""
+    put_config(store, automatic=False)
+    old_group, fresh_group = open_group(ec2, "abandoned"), open_group(ec2, "fresh")
+    now = SystemClock().now()
+
+    def stored(group: str, updated: datetime) -> Execution:
+        execution = Execution(
+            str(uuid.uuid4()), SOURCE.account_id, SOURCE.region, RULE, SG, group, DOC,
+            ExecutionState.IN_PROGRESS, updated, updated,
+        )  # fmt: skip
+        store.remediation.save_execution(execution)
+        return execution
+
+    abandoned = stored(old_group, now - ABANDONED_AFTER - timedelta(seconds=5))
+    fresh = stored(fresh_group, now - timedelta(seconds=5))
+    make_engine().sweep()
+
+    failed = store.remediation.get_execution(abandoned.execution_id)
+    assert failed is not None and failed.state is ExecutionState.FAILED
+    assert (failed.error_message or "").startswith("Its process stopped (no progress for 10 minutes)")
+    still = store.remediation.get_execution(fresh.execution_id)
+    assert still is not None and still.state is ExecutionState.IN_PROGRESS
+    assert ssh_open(ec2, old_group)  # not run again
