@@ -268,10 +268,10 @@ class Roost:
 
     def stop(self, *, close_store: bool = True) -> None:
         self.loop.stop()
-        self.rule_runner.stop()
+        self._packs_ticker.stop()  # before the runner: what it finishes is evaluated there
         self._delivery_ticker.stop()
+        self.rule_runner.stop()
         self._retention_ticker.stop()
-        self._packs_ticker.stop()
         self._reaper.stop()
         self._remediation_sweep.stop()
         self.remediation.close()

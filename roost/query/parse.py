@@ -331,7 +331,7 @@ def _literal(e: exp.Expression | None, context: exp.Expression) -> Scalar:
                 number: int | float = int(text) if re.fullmatch(r"\d+", text) else float(text)
             except ValueError:
                 raise invalid(f"{text!r} is not a number: {context.sql()}.") from None
-            if isinstance(number, int) and number >= 2**63:
+            if isinstance(number, int) and number > (2**63 if negative else 2**63 - 1):
                 # Neither engine binds a wider integer; as a float it would compare inexactly.
                 raise invalid(f"{text} is too large a whole number (at most 2^63-1): {context.sql()}.")
             if isinstance(number, float) and not math.isfinite(number):

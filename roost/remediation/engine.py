@@ -58,9 +58,10 @@ from roost.store import Store
 
 log = logging.getLogger(__name__)
 
-#: An execution in progress without progress this long was left by a process that died.
-ABANDONED_AFTER = timedelta(minutes=10)
+#: No progress this long: its process died (AWS-StopEC2Instance waits up to an hour in one step).
+ABANDONED_AFTER = timedelta(hours=2)
 STOPPED = "it was not run again (the calls it made are in its record)."
+INTERRUPTED = f"roost stopped while this execution ran; {STOPPED}"
 
 Reevaluate = Callable[[AccountRegion, str], None]
 """reevaluate(source, rule name): evaluate the rule again soon (after a remediation succeeded)."""
@@ -347,12 +348,13 @@ class RemediationEngine:
         """What a dead process left IN_PROGRESS (no progress for ABANDONED_AFTER) is FAILED."""
         with self._lock:
             mine = set(self._running)
-        gone = f"{ABANDONED_AFTER.total_seconds() / 60:g} minutes"
+        why = f"Its process stopped (no progress for {ABANDONED_AFTER}); {STOPPED}"
         for e in self.store.remediation.unfinished_executions():
             stale = e.state is ExecutionState.IN_PROGRESS and e.last_updated_time < now - ABANDONED_AFTER
-            if stale and _marker(e) not in mine:
-                self._finish(
-                    e, ExecutionState.FAILED, f"Its process stopped (no progress for {gone}); {STOPPED}"
+            if stale and _marker(e) not in mine:  # written only if nobody has written it since
+                failed = replace(e, state=ExecutionState.FAILED, error_message=why, last_updated_time=now)
+                self.store.remediation.replace_execution_if_unchanged(
+                    failed, last_updated=e.last_updated_time
                 )
 
     def _automatic(
@@ -454,9 +456,7 @@ class RemediationEngine:
         queued: list[Execution] = []
         for execution in self.store.remediation.unfinished_executions():
             if execution.state is ExecutionState.IN_PROGRESS:
-                self._finish(
-                    execution, ExecutionState.FAILED, f"roost stopped while this execution ran; {STOPPED}"
-                )
+                self._finish(execution, ExecutionState.FAILED, INTERRUPTED)
                 failed += 1
             else:
                 queued.append(execution)

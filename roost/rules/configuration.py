@@ -374,17 +374,25 @@ def unchanged(existing: ConfigRule, request: RuleRequest, *, service: str | None
 
 
 def delete_rule(
-    store: Store, source: AccountRegion, name: str, *, now: datetime, service: str | None = None
+    store: Store,
+    source: AccountRegion,
+    name: str,
+    *,
+    now: datetime,
+    service: str | None = None,
+    resume: bool = False,
 ) -> ConfigRule:
     """Delete a rule with its results and status (AWS does it asynchronously; roost at once).
 
-    A service-linked rule is deleted only by its service (`service`)."""
+    A service-linked rule is deleted only by its service (`service`). `resume`: a rule found
+    DELETING is one whose deletion a dead process left half done (the caller knows no live one is at
+    it): its deletion is finished instead of refused."""
     rule = store.rules.get(source, name)
     if rule is None:
         raise no_such_rule(name)
     if rule.created_by and rule.created_by != service:
         raise service_owned(rule)
-    if rule.state is RuleState.DELETING:
+    if rule.state is RuleState.DELETING and not resume:
         raise _in_use(rule)
     if store.remediation.configurations(source, [name]):
         raise ApiError(

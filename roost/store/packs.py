@@ -216,6 +216,22 @@ class PackStore:
             )
             return [_from_row(row) for row in rows]
 
+    def renew(self, source: AccountRegion, name: str, *, owner: str, until: datetime) -> bool:
+        """Extend `owner`'s lease on a pack in progress; False if it is no longer `owner`'s."""
+        with self._write() as conn, conn.begin():
+            return bool(
+                conn.execute(
+                    packs_t.update()
+                    .where(
+                        *_where(source),
+                        packs_t.c.pack_name == name,
+                        packs_t.c.state.in_(_IN_PROGRESS),
+                        packs_t.c.lease_owner == owner,
+                    )
+                    .values(lease_until=to_millis(until))
+                ).rowcount
+            )
+
     def take_over(self, pack: ConformancePack, *, owner: str, until: datetime, now: datetime) -> bool:
         """Lease an interrupted pack to `owner` if its lease has still run out: one statement decides,
         so of two processes that find it only one takes it."""
@@ -228,6 +244,10 @@ class PackStore:
                         packs_t.c.pack_name == pack.name,
                         packs_t.c.state == pack.state.value,
                         sa.or_(packs_t.c.lease_until.is_(None), packs_t.c.lease_until < to_millis(now)),
+                        # Still the lease the caller read: nobody took it over and released it since.
+                        packs_t.c.lease_until.is_(None)
+                        if pack.lease_until is None
+                        else packs_t.c.lease_until == to_millis(pack.lease_until),
                     )
                     .values(lease_owner=owner, lease_until=to_millis(until))
                 ).rowcount

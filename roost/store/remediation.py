@@ -280,6 +280,26 @@ class RemediationStore:
                 keys=["execution_id"],
             )
 
+    def replace_execution_if_unchanged(self, execution: Execution, *, last_updated: datetime) -> bool:
+        """Write `execution` over the stored one only if that is still IN_PROGRESS and last updated
+        at `last_updated` (nobody has written it since it was read); whether it was written."""
+        with self._write() as conn, conn.begin():
+            return bool(
+                conn.execute(
+                    executions_t.update()
+                    .where(
+                        executions_t.c.execution_id == execution.execution_id,
+                        executions_t.c.state == ExecutionState.IN_PROGRESS.value,
+                        executions_t.c.last_updated_time == to_millis(last_updated),
+                    )
+                    .values(
+                        state=execution.state.value,
+                        last_updated_time=to_millis(execution.last_updated_time),
+                        document=_execution_document(execution),
+                    )
+                ).rowcount
+            )
+
     def executions(
         self,
         source: AccountRegion,

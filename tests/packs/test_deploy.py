@@ -19,7 +19,7 @@ import pytest
 
 from roost.compliance import ComplianceType, EvaluationResult, RuleState
 from roost.errors import ApiError
-from roost.packs import deploy
+from roost.packs import lease, plan
 from roost.packs.deploy import PackRequest, delete_pack, put_pack, resume
 from roost.packs.model import PACK_SERVICE, ConformancePack, PackRuleBinding, PackState
 from roost.rules import configuration
@@ -30,6 +30,8 @@ from tests.rules.conftest import managed_rule
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
+#: When the lease of a pack interrupted at NOW has run out.
+EXPIRED = NOW + lease.LEASE + timedelta(seconds=1)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -143,7 +145,8 @@ def test_a_deployment_that_fails_midway_is_rolled_back(store: Store) -> None:
         request("old", template(keys("30"), SSH, ("ssh2", "INCOMING_SSH_DISABLED", None))),
         now=LATER,
     )
-    assert changed == []
+    # keys was changed before the failure and changed back: it is to be evaluated again.
+    assert [r.name for r in changed] == [bound(old)["keys"]]
     assert failed.state is PackState.UPDATE_FAILED
     assert failed.status_reason and "maximum number of config rules" in failed.status_reason
     assert store.packs.get(SOURCE, "old") == failed
@@ -187,18 +190,18 @@ def interrupted(store: Store, name: str, body: str, state: PackState, *, created
         account_id=SOURCE.account_id,
         region=SOURCE.region,
         name=name,
-        pack_id=deploy.new_pack_id(),
+        pack_id=plan.new_pack_id(),
         state=state,
         template_body=body,
         input_parameters={},
         last_update_requested=NOW,
         lease_owner="another-host:1234:deadbeef",
-        lease_until=NOW + deploy.LEASE,
+        lease_until=NOW + lease.LEASE,
     )
     claimed = store.packs.claim(pack)
     assert isinstance(claimed, ConformancePack)
-    rendered = deploy.render(claimed)
-    bindings = tuple(PackRuleBinding(r.name, deploy.deployed_rule_name(r.name)) for r in rendered.rules)
+    rendered = plan.render(claimed)
+    bindings = tuple(PackRuleBinding(r.name, plan.deployed_rule_name(r.name)) for r in rendered.rules)
     store.packs.save(replace(claimed, rules=bindings))
     for binding, rule in list(zip(bindings, rendered.rules, strict=True))[:created]:
         raw = {**rule.properties, "ConfigRuleName": binding.rule_name}
@@ -222,14 +225,14 @@ def test_in_progress_refuses_others_and_resume_finishes(store: Store) -> None:
             call()
         assert raised.value.code == "ResourceInUseException"
 
-    changed = resume(store, now=LATER)
+    changed = resume(store, now=EXPIRED)
     done = store.packs.get(SOURCE, "p")
     assert done is not None and done.state is PackState.CREATE_COMPLETE
-    assert done.last_update_completed == LATER
+    assert done.last_update_completed == EXPIRED
     assert bound(done) == bound(pack)  # the names bound before the crash are the ones deployed
     assert rule_names(store) == set(bound(pack).values())
     assert {r.name for r in changed} == set(bound(pack).values())
-    assert store.packs.unfinished(LATER) == []
+    assert store.packs.unfinished(EXPIRED) == []
 
 
 def test_resume_of_an_update_removes_what_the_template_dropped(store: Store) -> None:
@@ -249,12 +252,12 @@ def test_resume_of_an_update_removes_what_the_template_dropped(store: Store) -> 
 def test_resume_finishes_a_deletion(store: Store) -> None:
     pack, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
     # As delete_pack claims it, then killed.
-    begun = store.packs.begin_delete(SOURCE, "p", owner="another-host:1:x", until=NOW + deploy.LEASE)
+    begun = store.packs.begin_delete(SOURCE, "p", owner="another-host:1:x", until=NOW + lease.LEASE)
     assert isinstance(begun, ConformancePack) and begun.state is PackState.DELETE_IN_PROGRESS
     with pytest.raises(ApiError) as raised:
         put_pack(store, SOURCE, request("p", template(SSH)), now=NOW)
     assert raised.value.code == "ResourceInUseException"
-    resume(store, now=LATER)
+    resume(store, now=EXPIRED)
     assert store.packs.get(SOURCE, "p") is None
     assert rule_names(store) == set()
     assert pack.rules
@@ -315,7 +318,7 @@ def test_resume_after_a_real_kill(tmp_path: Path) -> None:
         assert 0 < len(rule_names(store)) < 130
 
         # Its lease runs out LEASE after the killed process took it (it used the real clock).
-        assert killed.lease_until is not None and killed.lease_owner != deploy.PROCESS
+        assert killed.lease_until is not None and killed.lease_owner != lease.PROCESS
         assert resume(store, now=killed.lease_until - timedelta(seconds=1)) == []
         resume(store, now=killed.lease_until + timedelta(seconds=1))
         done = store.packs.get(SOURCE, "big")
@@ -362,16 +365,16 @@ def test_a_users_rule_is_never_the_packs_to_delete(store: Store) -> None:
 def test_a_live_lease_is_left_to_its_owner_and_a_lapsed_one_is_taken_over(store: Store) -> None:
     body = template(SSH, keys("90"))
     pack = interrupted(store, "p", body, PackState.CREATE_IN_PROGRESS, created=1)
-    assert pack.lease_until == NOW + deploy.LEASE
+    assert pack.lease_until == NOW + lease.LEASE
     # Its process may still be at it: nothing else touches the pack until the lease runs out.
-    within = NOW + deploy.LEASE - timedelta(seconds=1)
+    within = NOW + lease.LEASE - timedelta(seconds=1)
     assert resume(store, now=within) == []
     with pytest.raises(ApiError) as raised:
         put_pack(store, SOURCE, request("p", template(SSH)), now=within)
     assert raised.value.code == "ResourceInUseException"
 
     # Once it has run out, the next deployment first finishes the interrupted one, then applies.
-    after = NOW + deploy.LEASE + timedelta(seconds=1)
+    after = NOW + lease.LEASE + timedelta(seconds=1)
     done, to_evaluate = put_pack(store, SOURCE, request("p", template(SSH)), now=after)
     assert done.state is PackState.UPDATE_COMPLETE and (done.lease_owner, done.lease_until) == (None, None)
     assert bound(done) == {"ssh": bound(pack)["ssh"]}
@@ -381,9 +384,45 @@ def test_a_live_lease_is_left_to_its_owner_and_a_lapsed_one_is_taken_over(store:
 
 def test_of_two_processes_only_one_takes_an_interrupted_pack(store: Store) -> None:
     pack = interrupted(store, "p", template(SSH), PackState.CREATE_IN_PROGRESS, created=0)
-    after = NOW + deploy.LEASE + timedelta(seconds=1)
-    until = after + deploy.LEASE
+    after = NOW + lease.LEASE + timedelta(seconds=1)
+    until = after + lease.LEASE
     assert store.packs.take_over(pack, owner="one", until=until, now=after)
     assert not store.packs.take_over(pack, owner="two", until=until, now=after)
     taken = store.packs.get(SOURCE, "p")
     assert taken is not None and (taken.lease_owner, taken.lease_until) == ("one", until)
+
+
+def test_a_pack_this_process_works_on_is_never_taken_over_here(store: Store) -> None:
+    """However long this process takes (a deletion over a big fleet), its own sweep leaves it be."""
+    pack = interrupted(store, "p", template(SSH), PackState.CREATE_IN_PROGRESS, created=0)
+    with lease.working_on(SOURCE, "p"):
+        assert resume(store, now=EXPIRED) == []
+        with pytest.raises(ApiError) as raised:
+            put_pack(store, SOURCE, request("p", template(SSH)), now=EXPIRED)
+        assert raised.value.code == "ResourceInUseException"
+    assert store.packs.get(SOURCE, "p") == pack
+
+
+def test_a_lease_is_renewed_by_its_holder_and_lost_to_a_take_over(store: Store) -> None:
+    pack = interrupted(store, "p", template(SSH), PackState.CREATE_IN_PROGRESS, created=0)
+    # The pack is another process's: renewing it from here fails, and says so.
+    mine = lease.Lease(store, SOURCE, "p", EXPIRED)
+    with pytest.raises(lease.LeaseLost):
+        mine.renew()
+    assert store.packs.take_over(pack, owner=lease.PROCESS, until=mine.until(), now=EXPIRED)
+    mine.renew()
+    renewed = store.packs.get(SOURCE, "p")
+    assert renewed is not None and renewed.lease_owner == lease.PROCESS
+    assert renewed.lease_until is not None and renewed.lease_until >= EXPIRED + lease.LEASE
+
+
+def test_a_rule_left_deleting_by_a_dead_process_is_deleted_with_its_pack(store: Store) -> None:
+    pack, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
+    # Killed while deleting the pack, in the middle of one rule's deletion.
+    half = store.rules.get(SOURCE, bound(pack)["ssh"])
+    assert half is not None
+    store.rules.set_state(half, RuleState.DELETING)
+    store.packs.begin_delete(SOURCE, "p", owner="another-host:1:x", until=NOW + lease.LEASE)
+    resume(store, now=EXPIRED)
+    assert store.packs.get(SOURCE, "p") is None
+    assert rule_names(store) == set()

@@ -241,3 +241,22 @@ def test_executions_newest_first_latest_per_resource_unfinished_and_dry_runs_apa
     assert [e.execution_id for e in remediation.unfinished_executions()] == ["o1", "c1", "b1"]
     assert remediation.executions(OTHER, "r") == []
     assert remediation.get_execution("d1") == dry
+
+
+def test_an_execution_is_replaced_only_if_nobody_wrote_it_since(any_store: Store) -> None:
+    """The sweep fails what a dead process left IN_PROGRESS, but never over a newer write (the
+    process was alive after all and moved it on)."""
+    running = execution("e-1", state=ExecutionState.IN_PROGRESS, at=T0)
+    any_store.remediation.save_execution(running)
+    failed = replace(
+        running, state=ExecutionState.FAILED, error_message="gone", last_updated_time=T0 + timedelta(hours=3)
+    )
+    # Moved on meanwhile: the stale read must not win.
+    moved = replace(running, last_updated_time=T0 + timedelta(hours=2, minutes=30))
+    any_store.remediation.save_execution(moved)
+    assert not any_store.remediation.replace_execution_if_unchanged(failed, last_updated=T0)
+    assert any_store.remediation.get_execution("e-1") == moved
+    # Read again, still untouched: now it is replaced.
+    assert any_store.remediation.replace_execution_if_unchanged(failed, last_updated=moved.last_updated_time)
+    stored = any_store.remediation.get_execution("e-1")
+    assert stored is not None and (stored.state, stored.error_message) == (ExecutionState.FAILED, "gone")
