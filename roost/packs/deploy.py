@@ -295,6 +295,7 @@ def _finish_delete(store: Store, pack: ConformancePack, lease: Lease, *, now: da
         store.packs.save(_released(replace(pack, state=PackState.DELETE_FAILED, status_reason=reason[:2000])))
         raise ApiError("ResourceInUseException", f"Deleting the conformance pack failed: {reason}") from None
     store.packs.delete(pack.source, pack.name)
+    store.tags.remove_all(pack.source, pack.arn)  # a pack's tags go with it, whoever finishes it
 
 
 def _released(pack: ConformancePack) -> ConformancePack:

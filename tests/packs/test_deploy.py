@@ -251,6 +251,7 @@ def test_resume_of_an_update_removes_what_the_template_dropped(store: Store) -> 
 
 def test_resume_finishes_a_deletion(store: Store) -> None:
     pack, _ = put_pack(store, SOURCE, request("p", template(SSH, keys("90"))), now=NOW)
+    store.tags.replace(SOURCE, pack.arn, {"team": "sec"})
     # As delete_pack claims it, then killed.
     begun = store.packs.begin_delete(SOURCE, "p", owner="another-host:1:x", until=NOW + lease.LEASE)
     assert isinstance(begun, ConformancePack) and begun.state is PackState.DELETE_IN_PROGRESS
@@ -261,6 +262,7 @@ def test_resume_finishes_a_deletion(store: Store) -> None:
     assert store.packs.get(SOURCE, "p") is None
     assert rule_names(store) == set()
     assert pack.rules
+    assert store.tags.get(SOURCE, pack.arn) == {}  # its tags went with it
 
 
 def test_resume_after_a_real_kill(tmp_path: Path) -> None:

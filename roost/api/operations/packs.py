@@ -12,7 +12,7 @@ import botocore.exceptions
 from roost.api.context import RequestContext
 from roost.api.operations import operation
 from roost.api.operations.rules import evaluate
-from roost.api.operations.tags import check_tags, forget_tags, tag_on_create, taggable
+from roost.api.operations.tags import check_tags, tag_on_create, taggable
 from roost.api.pagination import decode_token, encode_token, page_size, paged
 from roost.api.service_model import config_model
 from roost.api.validation import validate_input
@@ -228,11 +228,7 @@ def describe_conformance_pack_status(ctx: RequestContext, params: dict[str, Any]
 
 @operation("DeleteConformancePack")
 def delete_conformance_pack(ctx: RequestContext, params: dict[str, Any]) -> None:
-    name = params["ConformancePackName"]
-    pack = ctx.store.packs.get(ctx.source, name)
-    delete_pack(ctx.store, ctx.source, name, now=ctx.clock.now())
-    if pack is not None:
-        forget_tags(ctx, pack.arn)
+    delete_pack(ctx.store, ctx.source, params["ConformancePackName"], now=ctx.clock.now())
 
 
 # --- compliance ----------------------------------------------------------------------------------
