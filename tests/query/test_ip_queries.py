@@ -11,16 +11,14 @@ from typing import Any
 import boto3
 import pytest
 
-from roost.cloud import CloudConnector
 from roost.cloud.sandbox import Sandbox
 from roost.errors import ApiError
-from roost.model import AccountRegion, ConfigurationItem, ConfigurationRecorder, ItemStatus, RecordingGroup
+from roost.model import AccountRegion, ConfigurationItem, ItemStatus
 from roost.query.run import run_query
-from roost.recorder.recorder import Recorder
-from roost.settings import SANDBOX_ACCOUNT_ID, Settings
 from roost.store import NewItem, Store
 from roost.store.properties import MAX_TEXT
 from tests.conftest import REGION, SOURCE, _postgres_store
+from tests.query.test_queries import record_sandbox
 
 SG = "AWS::EC2::SecurityGroup"
 RANGES = "configuration.ipPermissions.ipRanges"
@@ -50,18 +48,7 @@ def _record(sandbox: Sandbox, store: Store) -> Store:
         rule["IpRanges"] = [{"CidrIp": c} for c in v4]
         rule["Ipv6Ranges"] = [{"CidrIpv6": c} for c in v6]
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])
-    settings = Settings().with_sandbox_account(sandbox.endpoint_url, (REGION,))
-    store.recorders.put(
-        ConfigurationRecorder(
-            SANDBOX_ACCOUNT_ID,
-            REGION,
-            role_arn=f"arn:aws:iam::{SANDBOX_ACCOUNT_ID}:role/config",
-            recording_group=RecordingGroup(all_supported=True, include_global_resource_types=True),
-        )
-    )
-    Recorder(store, CloudConnector(settings.accounts)).record_pass(
-        SOURCE, resource_types=[SG, "AWS::EC2::VPC"]
-    )
+    record_sandbox(sandbox, store, [SG, "AWS::EC2::VPC"])
     return store
 
 

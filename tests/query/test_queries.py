@@ -92,6 +92,11 @@ def _record_fleet(sandbox: Sandbox, store: Store) -> Fleet:
     )
     iam.create_user(UserName="qbob", Tags=[{"Key": "team", "Value": "red"}])
     iam.create_user(UserName="qcarol")
+    return Fleet(store, ids, record_sandbox(sandbox, store, TYPES), client)
+
+
+def record_sandbox(sandbox: Sandbox, store: Store, types: list[str]) -> Recorder:
+    """Record `types` of the sandbox account into `store` once (a recorder of everything put first)."""
     settings = Settings().with_sandbox_account(sandbox.endpoint_url, (REGION,))
     store.recorders.put(
         ConfigurationRecorder(
@@ -102,8 +107,8 @@ def _record_fleet(sandbox: Sandbox, store: Store) -> Fleet:
         )
     )
     recorder = Recorder(store, CloudConnector(settings.accounts))
-    recorder.record_pass(SOURCE, resource_types=TYPES)
-    return Fleet(store, ids, recorder, client)
+    recorder.record_pass(SOURCE, resource_types=types)
+    return recorder
 
 
 @pytest.fixture(
